@@ -1,0 +1,110 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ResourceContext, ResourceHandler } from "../resources/common/handler";
+import { PartialCreateError } from "../resources/common/handler";
+import { resolveName } from "../resources/common/naming";
+
+/** How a kind names its physical object when the user gives no name. */
+export interface AutoNaming {
+  /** Maximum length of the generated name. */
+  maxLength: number;
+}
+
+/** Properties the adapter keeps in state for itself. */
+const AUTO_NAMED = "__autoNamed";
+
+function nameOf(props: Record<string, unknown>, id?: string): string {
+  return typeof props.name === "string" ? props.name : (id ?? "?");
+}
+
+/**
+ * Serve a ResourceHandler as a Pulumi dynamic ResourceProvider. The only module that knows the
+ * dynamic-provider calling convention: a native provider plugin would adapt the same handlers.
+ */
+export function toDynamicProvider<I, O>(
+  handler: ResourceHandler<I, O>,
+  ctx: ResourceContext,
+  naming?: AutoNaming,
+): pulumi.dynamic.ResourceProvider {
+  return {
+    async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+      olds = olds ?? {};
+      let input = news;
+      let autoNamed = false;
+      if (naming && news.name === undefined) {
+        input = { ...news, name: resolveName(news, olds, naming.maxLength) };
+        autoNamed = true;
+      }
+      const r = handler.check(olds, input);
+      const inputs = { ...(r.inputs as Record<string, unknown>) };
+      if (autoNamed) inputs[AUTO_NAMED] = true;
+      return { inputs, failures: r.failures };
+    },
+
+    async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+      const d = handler.diff(id, olds as O, news as I);
+      return {
+        changes: d.changes,
+        replaces: d.replaces,
+        deleteBeforeReplace: d.deleteBeforeReplace,
+      };
+    },
+
+    async create(inputs: Record<string, unknown>) {
+      try {
+        const { id, outs } = await handler.create(inputs as I, ctx);
+        return { id, outs: withMarker(outs, inputs) };
+      } catch (e) {
+        throw wrap(handler.kind, nameOf(inputs), "create", e, inputs);
+      }
+    },
+
+    async read(id: string, props: Record<string, unknown>) {
+      try {
+        const r = await handler.read(id, props as O, ctx);
+        if (!r) return {};
+        return { id: r.id, props: withMarker(r.outs, props) };
+      } catch (e) {
+        throw wrap(handler.kind, nameOf(props, id), "read", e);
+      }
+    },
+
+    async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+      try {
+        const outs = await handler.update(id, olds as O, news as I, ctx);
+        return { outs: withMarker(outs, news) };
+      } catch (e) {
+        throw wrap(handler.kind, nameOf(news, id), "update", e);
+      }
+    },
+
+    async delete(id: string, props: Record<string, unknown>) {
+      try {
+        await handler.delete(id, props as O, ctx);
+      } catch (e) {
+        throw wrap(handler.kind, nameOf(props, id), "delete", e);
+      }
+    },
+  };
+}
+
+function withMarker<O>(outs: O, from: Record<string, unknown>): Record<string, unknown> {
+  const o = { ...(outs as Record<string, unknown>) };
+  if (from[AUTO_NAMED] === true) o[AUTO_NAMED] = true;
+  // Drop undefined: protobuf Structs cannot carry it.
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/** Name the resource and action in the message; keep a partial create's id/properties so Pulumi records it. */
+function wrap(kind: string, name: string, action: string, e: unknown, inputs?: Record<string, unknown>): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  const prefix = `${kind} "${name}": ${action} failed: `;
+  const text = msg.startsWith(`${kind} "`) ? msg : prefix + msg;
+  const err = new Error(text, { cause: e }) as Error & { id?: string; properties?: unknown; reasons?: string[] };
+  if (e instanceof PartialCreateError) {
+    err.id = e.id;
+    err.properties = withMarker(e.properties, inputs ?? {});
+    err.reasons = e.reasons;
+  }
+  return err;
+}

@@ -1,0 +1,18 @@
+/**
+ * File operations on the host a resource lives on. Local today; an SSH host implements the same
+ * interface later. Paths are absolute host paths.
+ */
+export interface HostFiles {
+  /** The file's text, or undefined when it does not exist. */
+  readText(path: string): Promise<string | undefined>;
+  /** Replace the file atomically (temp file in the same directory + fsync + rename), keeping its mode when it exists. */
+  writeTextAtomic(path: string, text: string, options?: { mode?: number }): Promise<void>;
+  /** mkdir -p. */
+  ensureDir(path: string, mode?: number): Promise<void>;
+  /** rm -rf; already gone is success. */
+  remove(path: string): Promise<void>;
+  /** True when the path exists. */
+  exists(path: string): Promise<boolean>;
+  /** Run fn holding an exclusive lock named by lockPath, across calls in this process and across processes. */
+  withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
+}

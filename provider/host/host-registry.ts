@@ -1,0 +1,29 @@
+import { Host, type HostOptions } from "./host";
+import type { HostTarget } from "./target";
+import type { CommandRunner } from "./runner/types";
+import type { HostFiles } from "./files/types";
+import { ExecaRunner } from "./runner/execa-runner";
+import { LocalFiles } from "./files/local-files";
+
+/**
+ * Hands out one Host per network context, so every resource in a provider process shares its
+ * snapshot and write batches. Tests make their own registry with a fake runner.
+ */
+export class HostRegistry {
+  private readonly hosts = new Map<string, Host>();
+  constructor(
+    private readonly runner: CommandRunner = new ExecaRunner(),
+    private readonly files: HostFiles = new LocalFiles(),
+    private readonly options: HostOptions = {},
+  ) {}
+
+  hostFor(target: HostTarget = {}): Host {
+    const key = JSON.stringify([target.netns ?? "", target.stateDir ?? ""]);
+    let h = this.hosts.get(key);
+    if (!h) {
+      h = new Host(target, this.runner, this.files, this.options);
+      this.hosts.set(key, h);
+    }
+    return h;
+  }
+}

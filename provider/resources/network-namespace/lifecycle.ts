@@ -1,0 +1,53 @@
+import type { ResourceContext, ResourceHandler } from "../common/handler";
+import { checkWithSchema } from "../common/check";
+import { addNetns, deleteNetns, listNetns } from "../../host/netns/netns-ops";
+import { diffNetworkNamespace } from "./diff";
+import { networkNamespaceInputsSchema, type NetworkNamespaceInputs, type NetworkNamespaceState } from "./schema";
+
+const KIND = "NetworkNamespace";
+
+function runnerOf(ctx: ResourceContext) {
+  return ctx.hosts.hostFor({}).runner;
+}
+
+/** NetworkNamespace: ensure, verify, and tear down only what we made. */
+export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, NetworkNamespaceState> = {
+  kind: KIND,
+
+  check: (_olds, news) => checkWithSchema(networkNamespaceInputsSchema(), news),
+
+  diff: (_id, olds, news) => diffNetworkNamespace(olds, news),
+
+  async create(inputs, ctx) {
+    const runner = runnerOf(ctx);
+    const existing = await listNetns(runner);
+    if (existing.has(inputs.name)) {
+      if (!inputs.adopt)
+        throw new Error(`network namespace "${inputs.name}" already exists; set \`adopt: true\` to manage it, or choose another name`);
+      await runner.run(["ip", "-n", inputs.name, "link", "set", "lo", "up"]);
+      return { id: inputs.name, outs: { ...inputs, created: false } };
+    }
+    try {
+      await addNetns(runner, inputs.name);
+    } catch (e) {
+      await deleteNetns(runner, inputs.name).catch(() => undefined); // undo our partial work
+      throw e;
+    }
+    return { id: inputs.name, outs: { ...inputs, created: true } };
+  },
+
+  async read(id, olds, ctx) {
+    const existing = await listNetns(runnerOf(ctx));
+    if (!existing.has(id)) return undefined;
+    return { id, outs: { ...olds, name: id } };
+  },
+
+  async update(_id, olds, news) {
+    return { ...news, created: olds.created };
+  },
+
+  async delete(id, olds, ctx) {
+    if (olds.created === false) return; // adopted: not ours to remove
+    await deleteNetns(runnerOf(ctx), id);
+  },
+};

@@ -1,0 +1,43 @@
+import { makeProvider } from "../../../provider/resources/network-namespace/provider";
+import { checkAndCreate, testContext } from "../../support/provider-harness";
+import { netnsList, sh, TestNamespaces, uniqueName } from "../../support/netns";
+
+describe("NetworkNamespace on the real host", () => {
+  const spaces = new TestNamespaces();
+  afterEach(() => spaces.cleanup());
+
+  test("create, read, drift, idempotent delete", async () => {
+    const p = makeProvider(testContext());
+    const name = spaces.track(uniqueName("qlnn"));
+    const { id, outs } = await checkAndCreate(p, { name });
+    expect(id).toBe(name);
+    expect(outs.created).toBe(true);
+    expect(netnsList()).toContain(name);
+    // lo is up inside, so forwards on 127.0.0.1 work in the lab.
+    expect(sh(["ip", "-n", name, "-j", "link", "show", "lo"])).toContain('"UP"');
+
+    expect((await p.read!(id, outs)).id).toBe(name);
+    sh(["ip", "netns", "delete", name]); // out-of-band removal
+    expect((await p.read!(id, outs)).id).toBeUndefined();
+    await p.delete!(id, outs); // already gone: success
+    expect(netnsList()).not.toContain(name);
+  });
+
+  test("refuses to take over an existing namespace unless adopt, and leaves an adopted one on delete", async () => {
+    const p = makeProvider(testContext());
+    const name = spaces.create("qlad");
+    await expect(checkAndCreate(p, { name })).rejects.toThrow(/already exists.*adopt: true/);
+    const { id, outs } = await checkAndCreate(p, { name, adopt: true });
+    expect(outs.created).toBe(false);
+    await p.delete!(id, outs);
+    expect(netnsList()).toContain(name);
+  });
+
+  test("auto-names from the resource name and keeps the name on later checks", async () => {
+    const p = makeProvider(testContext());
+    const first = await p.check!({}, { __name: "lab" });
+    expect(first.inputs.name).toMatch(/^lab-[0-9a-f]{5}$/);
+    const again = await p.check!(first.inputs, { __name: "lab" });
+    expect(again.inputs.name).toBe(first.inputs.name);
+  });
+});

@@ -1,0 +1,39 @@
+import type { Host } from "../host";
+import { isFailure } from "../runner/command-error";
+
+/** Create a bridge. Rejects with kind "exists" when a link of that name exists. */
+export async function addBridge(host: Host, name: string, opts: { stp?: boolean; mtu?: number } = {}): Promise<void> {
+  const args = ["link", "add", "name", name, "type", "bridge", "stp_state", opts.stp ? "1" : "0"];
+  if (opts.mtu !== undefined) args.splice(4, 0, "mtu", String(opts.mtu));
+  await host.ipWrite(args);
+}
+
+/** Switch a bridge's STP on or off. */
+export function setBridgeStp(host: Host, name: string, stp: boolean): Promise<void> {
+  return host.ipWrite(["link", "set", "dev", name, "type", "bridge", "stp_state", stp ? "1" : "0"]);
+}
+
+/** Delete a link; already gone is success. */
+export async function deleteLink(host: Host, name: string): Promise<void> {
+  try {
+    await host.ipWrite(["link", "delete", "dev", name]);
+  } catch (e) {
+    if (isFailure(e, "not-found")) return;
+    throw e;
+  }
+}
+
+/** Set a link administratively up or down. */
+export function setLinkUp(host: Host, name: string, up: boolean): Promise<void> {
+  return host.ipWrite(["link", "set", "dev", name, up ? "up" : "down"]);
+}
+
+/** Set a link's MTU. */
+export function setMtu(host: Host, name: string, mtu: number): Promise<void> {
+  return host.ipWrite(["link", "set", "dev", name, "mtu", String(mtu)]);
+}
+
+/** Enslave `port` to `master`, or release it (master undefined). */
+export function setMaster(host: Host, port: string, master: string | undefined): Promise<void> {
+  return host.ipWrite(master === undefined ? ["link", "set", "dev", port, "nomaster"] : ["link", "set", "dev", port, "master", master]);
+}

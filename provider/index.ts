@@ -10,6 +10,7 @@ const KIND_MODULES = {
   PhysicalPortAttachment: "./resources/physical-port-attachment/provider",
   QemuVm: "./resources/qemu-vm/provider",
   PortForward: "./resources/port-forward/provider",
+  VethPair: "./resources/veth-pair/provider",
 } as const;
 
 /** A resource kind served by this package. */

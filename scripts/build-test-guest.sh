@@ -279,6 +279,7 @@ for arg in $(cat /proc/cmdline); do
     lab.ignore_acpi=*) IGNORE_ACPI=${arg#lab.ignore_acpi=} ;;
   esac
 done
+set +f
 NAME=$(printf '%s' "$NAME" | tr -c 'A-Za-z0-9._-' '_')
 [ -n "$NAME" ] || NAME=qemu-lab-guest
 hostname "$NAME"
@@ -379,7 +380,7 @@ for path in /sys/class/net/*; do
   log "IF $ifc mac=$(cat "$path/address") driver=${drv:-?} addrs=${a:-none}"
   ADDRS="$ADDRS${ADDRS:+,}$ifc=${a:-none}"
 done
-log "READY name=$NAME acpi=$ACPI listen=${LISTEN:-none} kernel=$(uname -r) addrs=${ADDRS:-none}"
+log "READY name=$NAME acpi=$ACPI listen=${LISTEN:-none} kernel=$(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime) addrs=${ADDRS:-none}"
 
 # PID 1 must never exit (that panics the kernel); sleeping also reaps orphans.
 while :; do sleep 3600; done

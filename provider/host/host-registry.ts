@@ -11,6 +11,8 @@ import { LocalFiles } from "./files/local-files";
  */
 export class HostRegistry {
   private readonly hosts = new Map<string, Host>();
+  /** The first Host made per namespace: later ones share its snapshot and write batches. */
+  private readonly byNetns = new Map<string, Host>();
   constructor(
     private readonly runner: CommandRunner = new ExecaRunner(),
     private readonly files: HostFiles = new LocalFiles(),
@@ -21,8 +23,10 @@ export class HostRegistry {
     const key = JSON.stringify([target.netns ?? "", target.stateDir ?? ""]);
     let h = this.hosts.get(key);
     if (!h) {
-      h = new Host(target, this.runner, this.files, this.options);
+      const netKey = target.netns ?? "";
+      h = new Host(target, this.runner, this.files, this.options, this.byNetns.get(netKey));
       this.hosts.set(key, h);
+      if (!this.byNetns.has(netKey)) this.byNetns.set(netKey, h);
     }
     return h;
   }

@@ -23,16 +23,26 @@ export class Host {
   private readonly linksCache: SnapshotCache<LinkSnapshot>;
   private readonly batcher: IpBatcher;
 
+  /**
+   * @param shareWith another Host on the same network namespace whose snapshot and write batches this one
+   *   shares (hosts that differ only in stateDir see one another's writes).
+   */
   constructor(
     readonly target: HostTarget,
     readonly runner: CommandRunner,
     readonly files: HostFiles,
     options: HostOptions = {},
+    shareWith?: Host,
   ) {
     this.netns = target.netns;
     this.stateDir = target.stateDir ?? DEFAULT_STATE_DIR;
-    this.linksCache = new SnapshotCache(() => this.readLinks(), options.snapshotMaxAgeMs ?? 1000);
-    this.batcher = new IpBatcher(runner, this.ipPrefix(), () => this.linksCache.invalidate());
+    if (shareWith && shareWith.netns === this.netns) {
+      this.linksCache = shareWith.linksCache;
+      this.batcher = shareWith.batcher;
+    } else {
+      this.linksCache = new SnapshotCache(() => this.readLinks(), options.snapshotMaxAgeMs ?? 1000);
+      this.batcher = new IpBatcher(runner, this.ipPrefix(), () => this.linksCache.invalidate());
+    }
   }
 
   /** `ip` targeted at this namespace. */

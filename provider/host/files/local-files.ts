@@ -48,6 +48,16 @@ export class LocalFiles implements HostFiles {
     await fs.rm(p, { recursive: true, force: true });
   }
 
+  async stat(p: string): Promise<{ mode: number; uid: number } | undefined> {
+    try {
+      const st = await fs.stat(p);
+      return { mode: st.mode, uid: st.uid };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  }
+
   async exists(p: string): Promise<boolean> {
     try {
       await fs.access(p);

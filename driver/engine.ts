@@ -1,0 +1,191 @@
+/**
+ * The operations: `preview`/`up` run the program against our monitor; `refresh` reads and `destroy` deletes
+ * what the state holds. Each operation uses one dynamic-provider process and always cleans up its processes.
+ */
+import { killAndWait, resolvePulumiDir } from "./child";
+import { runDeletes } from "./deletes";
+import { Deployment } from "./deployment";
+import { MonitorServer } from "./monitor-server";
+import { Operation, outputsForProvider, resourceError } from "./operation";
+import type { Writer } from "./printer";
+import { configEnv, readProjectFile, startProgram } from "./program";
+import { changedKeys, diffProperties, hasChanges } from "./property-diff";
+import { PROVIDER_KEY, PropertyMap } from "./rpc";
+import { Snapshot } from "./snapshot";
+import type { OperationKind, OperationResult } from "./types";
+import { makeUrn, ROOT_STACK_TYPE } from "./urn";
+
+/** Options shared by all operations. */
+export interface EngineOptions {
+  /** Folder with `Pulumi.yaml` and the program (`index.js`/`index.ts` or `main:`). */
+  programDir: string;
+  stack: string;
+  /** Project name; default: `name` from `Pulumi.yaml`. */
+  project?: string;
+  /** Path of the JSON state file (created on first `up`). */
+  stateFile: string;
+  /** Stack config as plain values; keys without `ns:` get the project's namespace. */
+  config?: Record<string, unknown>;
+  /** Where the CLI-like text goes; default: process.stdout. */
+  write?: Writer;
+  /** Also print debug diagnostics (the provider process's stderr). */
+  verbose?: boolean;
+  /** Type-check TypeScript programs (ts-node without transpile-only); default false. */
+  typeCheck?: boolean;
+  /** Extra environment for the program and the provider process. */
+  env?: Record<string, string | undefined>;
+  /** Kill the program when it runs longer than this; default 10 minutes. */
+  programTimeoutMs?: number;
+}
+
+function setup(options: EngineOptions, kind: OperationKind) {
+  const projectFile = readProjectFile(options.programDir);
+  const project = options.project ?? projectFile.name;
+  const projectFileForRun = { ...projectFile, name: project };
+  const pulumiDir = resolvePulumiDir(options.programDir);
+  const config = options.config ?? {};
+  const configJson = configEnv(project, config);
+  const providerConfig: PropertyMap = {};
+  for (const [k, v] of Object.entries(JSON.parse(configJson) as Record<string, string>)) {
+    if (k.startsWith("pulumi-nodejs:")) providerConfig[k.slice("pulumi-nodejs:".length)] = v;
+  }
+  const snapshot = Snapshot.load(options.stateFile, project, options.stack, kind === "preview");
+  const op = new Operation({
+    kind,
+    project,
+    stack: options.stack,
+    programDir: options.programDir,
+    pulumiDir,
+    snapshot,
+    write: options.write ?? ((text) => process.stdout.write(text)),
+    verbose: options.verbose ?? false,
+    providerConfig,
+    providerEnv: {
+      PULUMI_NODEJS_PROJECT: project,
+      PULUMI_NODEJS_STACK: options.stack,
+      PULUMI_NODEJS_ORGANIZATION: "organization",
+      PULUMI_CONFIG: configJson,
+      ...options.env,
+    },
+  });
+  return { op, project: projectFileForRun, pulumiDir, configJson };
+}
+
+/** Runs the program for a preview (`dryRun`) or an up. */
+export async function runUpdate(options: EngineOptions, dryRun: boolean): Promise<OperationResult> {
+  const { op, project, pulumiDir, configJson } = setup(options, dryRun ? "preview" : "up");
+  op.printer.header();
+  const deployment = new Deployment(op);
+  const stackUrn = makeUrn(options.stack, project.name, ROOT_STACK_TYPE, `${project.name}-${options.stack}`);
+  let monitor: MonitorServer | undefined;
+  let program: ReturnType<typeof startProgram> | undefined;
+  try {
+    op.provider().catch(() => undefined); // Why now: the provider starts while the program loads (~2 s each).
+    monitor = await MonitorServer.start(deployment);
+    program = startProgram({
+      programDir: options.programDir,
+      project,
+      stack: options.stack,
+      monitorAddress: monitor.address,
+      dryRun,
+      configJson,
+      pulumiDir,
+      typeCheck: options.typeCheck,
+      env: options.env,
+      onStdout: (line) => op.diagnose("info", line, stackUrn),
+      onStderr: (line) => op.diagnose("info", line, stackUrn),
+    });
+    const timeoutMs = options.programTimeoutMs ?? 600_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+    const code = await Promise.race([program.exited, timedOut]);
+    clearTimeout(timer);
+    if (code === "timeout") {
+      await killAndWait(program.child);
+      op.fail(new Error(`the program did not finish within ${timeoutMs} ms and was killed`));
+    }
+    await deployment.settle();
+    if (code !== 0 && code !== "timeout" && op.errors.length === 0) {
+      const logged = op.diagnostics.filter((d) => d.severity === "error").map((d) => d.message);
+      op.fail(new Error(`the program failed (exit code ${code})${logged.length ? `:\n${logged.join("\n")}` : ""}`));
+    }
+    // Why only on success: the engine never deletes resources a failed program may simply not have reached.
+    if (code === 0 && op.errors.length === 0) await deployment.deleteLeftovers();
+    if (!dryRun) await op.snapshot.flush();
+  } catch (err) {
+    op.fail(err instanceof Error ? err : new Error(String(err)));
+  } finally {
+    if (program) await killAndWait(program.child);
+    await monitor?.close();
+    await op.close();
+  }
+  return op.finish();
+}
+
+/** Reads every resource in state, records what changed outside Pulumi, drops what is gone. */
+export async function runRefresh(options: EngineOptions): Promise<OperationResult> {
+  const { op } = setup(options, "refresh");
+  op.printer.header();
+  try {
+    await Promise.all(
+      [...op.snapshot.resources].map(async (r) => {
+        const started = Date.now();
+        if (!r.custom || !r.id) {
+          op.addStep({ urn: r.urn, type: r.type, op: "same", custom: r.custom, id: r.id, diffs: [], replaceKeys: [] });
+          return;
+        }
+        try {
+          const provider = await op.provider();
+          const res = await provider.read({ urn: r.urn, id: r.id, properties: outputsForProvider(r), inputs: r.inputs });
+          if (!res.id) {
+            op.snapshot.remove(r);
+            await op.snapshot.persist();
+            op.addStep({ urn: r.urn, type: r.type, op: "delete", custom: true, diffs: [], replaceKeys: [], durationMs: Date.now() - started });
+            return;
+          }
+          const diff = diffProperties(r.outputs, res.properties, [PROVIDER_KEY]);
+          op.snapshot.replace(r, { ...r, id: res.id, outputs: res.properties, inputs: res.inputs ?? r.inputs });
+          await op.snapshot.persist();
+          op.addStep({
+            urn: r.urn,
+            type: r.type,
+            op: hasChanges(diff) ? "refresh" : "same",
+            custom: true,
+            id: res.id,
+            diffs: changedKeys(diff),
+            detailedDiff: diff,
+            replaceKeys: [],
+            durationMs: Date.now() - started,
+          });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          op.addStep({ urn: r.urn, type: r.type, op: "refresh", custom: true, id: r.id, diffs: [], replaceKeys: [], error: message });
+          op.fail(resourceError(r.urn, err));
+        }
+      }),
+    );
+    op.outputs = op.stackOutputs();
+    await op.snapshot.flush();
+  } catch (err) {
+    op.fail(err instanceof Error ? err : new Error(String(err)));
+  } finally {
+    await op.close();
+  }
+  return op.finish();
+}
+
+/** Deletes everything in state in reverse dependency order. */
+export async function runDestroy(options: EngineOptions): Promise<OperationResult> {
+  const { op } = setup(options, "destroy");
+  op.printer.header();
+  try {
+    await runDeletes(op, op.snapshot.resources.map((resource) => ({ resource })));
+    op.outputs = op.stackOutputs();
+    await op.snapshot.flush();
+  } catch (err) {
+    op.fail(err instanceof Error ? err : new Error(String(err)));
+  } finally {
+    await op.close();
+  }
+  return op.finish();
+}

@@ -1,0 +1,91 @@
+/**
+ * Pulumi-CLI-like text output: a line per resource step, then diagnostics, outputs and the resource summary.
+ */
+import { formatDiff } from "./property-diff";
+import { parseUrn } from "./urn";
+import type { OperationKind, OperationResult, StepOp, StepResult } from "./types";
+
+/** Where text goes. */
+export type Writer = (text: string) => void;
+
+const SYMBOLS: Record<StepOp, string> = { create: "+", update: "~", replace: "+-", delete: "-", same: " ", refresh: "~" };
+
+const HEADERS: Record<OperationKind, string> = {
+  preview: "Previewing update",
+  up: "Updating",
+  refresh: "Refreshing",
+  destroy: "Destroying",
+};
+
+const PAST: Record<StepOp, string> = {
+  create: "created",
+  update: "updated",
+  replace: "replaced",
+  delete: "deleted",
+  same: "",
+  refresh: "updated",
+};
+
+/** Formats an operation's progress and summary for a {@link Writer}. */
+export class Printer {
+  constructor(
+    private readonly write: Writer,
+    private readonly kind: OperationKind,
+    private readonly stack: string,
+    private readonly verbose = false,
+  ) {}
+
+  /** `Updating (dev):` */
+  header(): void {
+    this.write(`${HEADERS[this.kind]} (${this.stack}):\n\n`);
+  }
+
+  /** The line for a finished (or, in a preview, planned) step. */
+  step(step: StepResult): void {
+    this.write(formatStepLine(step, this.kind === "preview") + "\n");
+  }
+
+  /** Diagnostics, outputs, summary and duration. */
+  footer(result: OperationResult): void {
+    const diags = result.diagnostics.filter((d) => this.verbose || d.severity !== "debug");
+    if (diags.length > 0) {
+      this.write("\nDiagnostics:\n");
+      const byUrn = new Map<string, typeof diags>();
+      for (const d of diags) byUrn.set(d.urn ?? "", [...(byUrn.get(d.urn ?? "") ?? []), d]);
+      for (const [urn, list] of byUrn) {
+        const parsed = parseUrn(urn);
+        this.write(`  ${parsed ? `${parsed.type} (${parsed.name})` : urn || "driver"}:\n`);
+        for (const d of list) this.write(`    ${d.severity}: ${d.message.replace(/\n/g, "\n    ")}\n`);
+        this.write("\n");
+      }
+    }
+    const outputs = Object.entries(result.outputs);
+    if (outputs.length > 0 && result.kind !== "destroy") {
+      this.write("\nOutputs:\n");
+      for (const [k, v] of outputs) this.write(`    ${k}: ${JSON.stringify(v)}\n`);
+    }
+    this.write("\nResources:\n");
+    const preview = result.kind === "preview";
+    for (const op of ["create", "update", "refresh", "replace", "delete"] as StepOp[]) {
+      const n = result.summary[op];
+      if (!n) continue;
+      const sym = SYMBOLS[op].padEnd(2);
+      this.write(`    ${sym}${n} ${preview ? `to ${op}` : PAST[op]}\n`);
+    }
+    if (result.summary.same) this.write(`    ${result.summary.same} unchanged\n`);
+    this.write(`\nDuration: ${(result.durationMs / 1000).toFixed(1)}s\n`);
+  }
+}
+
+/** One step as text: ` ~  TYPE NAME updated (0.1s) [diff: ~content]`. */
+export function formatStepLine(step: StepResult, preview: boolean): string {
+  const symbol = step.op === "replace" && step.deleteBeforeReplace ? "-+" : SYMBOLS[step.op];
+  let verb = preview ? (step.op === "same" ? "" : step.op) : PAST[step.op];
+  if (step.retained) verb = preview ? "discard" : "discarded";
+  if (step.error) verb = `**${step.op} failed**`;
+  const time = !preview && step.durationMs !== undefined && step.op !== "same" ? ` (${(step.durationMs / 1000).toFixed(2)}s)` : "";
+  const diff = formatDiff(step.detailedDiff);
+  const replace = step.replaceKeys.length > 0 ? ` [replace: ${step.replaceKeys.join(",")}]` : "";
+  const error = step.error ? ` error: ${step.error.split("\n")[0]}` : "";
+  return ` ${symbol.padEnd(2)} ${step.type} ${step.name}${verb ? ` ${verb}` : ""}${time}${diff ? ` ${diff}` : ""}${replace}${error}`;
+}

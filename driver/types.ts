@@ -1,0 +1,69 @@
+/**
+ * Public result and option types of the lifecycle driver.
+ */
+import type { LogSeverity } from "./monitor-server";
+import type { PropertyDiff } from "./property-diff";
+import type { PropertyMap } from "./rpc";
+
+/** What happened (or, in a preview, would happen) to a resource. `refresh` marks drift found by a refresh. */
+export type StepOp = "create" | "update" | "replace" | "delete" | "same" | "refresh";
+
+/** The operations the driver runs. */
+export type OperationKind = "preview" | "up" | "refresh" | "destroy";
+
+/** One resource's step in an operation. */
+export interface StepResult {
+  urn: string;
+  type: string;
+  name: string;
+  op: StepOp;
+  /** False for components and the root stack (no provider involved). */
+  custom: boolean;
+  /** The resource's ID after the step (absent for previews of creates/replaces and for deletes). */
+  id?: string;
+  /** Changed property names (inputs for create/update/replace; outputs for refresh), sorted. */
+  diffs: string[];
+  /** The same change split into added, deleted and updated keys. */
+  detailedDiff?: PropertyDiff;
+  /** Properties the provider said force a replacement. */
+  replaceKeys: string[];
+  /** For replaces: true when the old resource was (or would be) deleted before the new one is created. */
+  deleteBeforeReplace?: boolean;
+  /** For deletes: true when `retainOnDelete` dropped the resource from state without deleting it. */
+  retained?: boolean;
+  /** The step's error message, if it failed. */
+  error?: string;
+  durationMs?: number;
+}
+
+/** A message from the program, the engine or the provider. */
+export interface Diagnostic {
+  severity: LogSeverity;
+  message: string;
+  /** The resource the message is about, if any. */
+  urn?: string;
+}
+
+/** The structured outcome of an operation. */
+export interface OperationResult {
+  kind: OperationKind;
+  /** Steps in completion order. */
+  steps: StepResult[];
+  /** Stack outputs (previews may contain the unknown sentinel). */
+  outputs: PropertyMap;
+  /** Number of steps per op. */
+  summary: Partial<Record<StepOp, number>>;
+  diagnostics: Diagnostic[];
+  durationMs: number;
+}
+
+/** Rejection of a failed operation: every error, plus the result as far as it got. */
+export class OperationError extends AggregateError {
+  constructor(
+    errors: Error[],
+    readonly result: OperationResult,
+  ) {
+    super(errors, `${result.kind} failed:\n${errors.map((e) => `  - ${e.message.replace(/\n/g, "\n    ")}`).join("\n")}`);
+    this.name = "OperationError";
+  }
+}

@@ -1,0 +1,102 @@
+import type { Host } from "../host";
+import { checkBridgeAccess, defaultAclPath } from "../acl/index";
+import type { QemuVmSpec } from "./qemu-argv";
+import { conflictingListeners, parseListeners } from "./listeners";
+
+/** One thing that would make QEMU fail to start, with the fix. */
+export interface PreflightProblem {
+  /** The input it concerns, e.g. `nics[1].bridge`. */
+  property: string;
+  what: string;
+  fix: string;
+}
+
+/** Thrown before QEMU is started: every problem found, each with its fix. */
+export class PreflightError extends Error {
+  constructor(readonly problems: PreflightProblem[]) {
+    super(
+      `preflight found ${problems.length} problem(s), QEMU was not started:\n` +
+        problems.map((p) => `  - ${p.property}: ${p.what}\n    fix: ${p.fix}`).join("\n"),
+    );
+    this.name = "PreflightError";
+  }
+}
+
+/**
+ * Diagnose what users trip over before QEMU runs: a missing or non-setuid bridge helper, a missing
+ * bridge, a bridge.conf ACL that denies the bridge, host ports already taken in the namespace, missing
+ * image files, `accel: "kvm"` without /dev/kvm. Reads only (one `ss` process when there are host forwards).
+ */
+export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAsRoot?: boolean } = {}): Promise<PreflightProblem[]> {
+  const problems: PreflightProblem[] = [];
+  const files = host.files;
+  const where = host.netns ? `network namespace "${host.netns}"` : "the root network namespace";
+
+  if (spec.accel === "kvm" && !(await files.exists("/dev/kvm")))
+    problems.push({ property: "accel", what: "/dev/kvm does not exist (KVM unavailable)", fix: 'use accel: "auto" (falls back to TCG) or "tcg", or load the kvm module' });
+
+  for (const [p, path] of [["kernel", spec.kernel], ["initrd", spec.initrd]] as const)
+    if (path && !(await files.exists(path))) problems.push({ property: p, what: `${path} does not exist`, fix: "point it at an existing file" });
+  for (const [i, d] of spec.disks.entries())
+    if (!(await files.exists(d.path))) problems.push({ property: `disks[${i}].path`, what: `${d.path} does not exist`, fix: `create the image first (e.g. \`qemu-img create -f qcow2 ${d.path} 10G\`)` });
+  for (const [i, c] of spec.cdroms.entries())
+    if (!(await files.exists(c))) problems.push({ property: `cdroms[${i}]`, what: `${c} does not exist`, fix: "download the ISO (e.g. virtio-win.iso) to that path" });
+
+  const bridges = spec.nics.flatMap((n, i) => (n.type === "bridge" ? [{ n, i }] : []));
+  if (bridges.length > 0) {
+    const links = await host.links();
+    const aclPath = defaultAclPath(host.netns);
+    const helpersChecked = new Set<string>();
+    for (const { n, i } of bridges) {
+      if (!helpersChecked.has(n.helper)) {
+        helpersChecked.add(n.helper);
+        const p = await helperProblem(host, n.helper, opts.runningAsRoot ?? process.getuid?.() === 0);
+        if (p) problems.push({ property: `nics[${i}].helper`, ...p });
+      }
+      const link = links.get(n.bridge);
+      if (!link) {
+        problems.push({ property: `nics[${i}].bridge`, what: `bridge "${n.bridge}" does not exist in ${where}`, fix: `create it first (a Bridge resource named "${n.bridge}" with the same host), and make this VM depend on it` });
+        continue;
+      }
+      if (link.linkinfo?.info_kind !== "bridge")
+        problems.push({ property: `nics[${i}].bridge`, what: `"${n.bridge}" in ${where} is a ${link.linkinfo?.info_kind ?? "plain"} link, not a bridge`, fix: "name a Linux bridge" });
+      const acl = await checkBridgeAccess(files, aclPath, n.bridge);
+      if (!acl.allowed)
+        problems.push({
+          property: `nics[${i}].bridge`,
+          what: `qemu-bridge-helper would refuse bridge "${n.bridge}" (access denied by acl file ${aclPath}): ${acl.detail}`,
+          fix: `add a BridgeAcl resource allowing "${n.bridge}"${host.netns ? ` with host: { netns: "${host.netns}" }` : ""} (an \`allow ${n.bridge}\` line in ${aclPath})`,
+        });
+    }
+  }
+
+  const forwards = spec.nics.flatMap((n, i) => (n.type === "user" ? n.hostForwards.map((f, j) => ({ f, path: `nics[${i}].hostForwards[${j}]` })) : []));
+  if (forwards.length > 0) {
+    const listeners = parseListeners((await host.exec(["ss", "-Hlntu"], { timeoutMs: 10_000 })).stdout);
+    for (const { f, path } of forwards) {
+      const c = conflictingListeners(listeners, f);
+      if (c.length > 0)
+        problems.push({
+          property: `${path}.hostPort`,
+          what: `${f.protocol} port ${f.hostPort} is already in use in ${where} (listening on ${c.map((l) => `${l.address}:${l.port}`).join(", ")})`,
+          fix: `choose another hostPort, or stop whatever listens on it (${host.netns ? `ip netns exec ${host.netns} ` : ""}ss -lntup)`,
+        });
+    }
+  }
+  return problems;
+}
+
+/** The bridge helper must exist, and be setuid root unless QEMU runs as root. */
+async function helperProblem(host: Host, helper: string, root: boolean): Promise<{ what: string; fix: string } | undefined> {
+  let out: string;
+  try {
+    out = (await host.runner.run(["stat", "-L", "-c", "%u %a", helper], { timeoutMs: 5000 })).stdout.trim();
+  } catch {
+    return { what: `the bridge helper ${helper} does not exist`, fix: "install qemu-system-common (it ships qemu-bridge-helper) or set `helper` to its path" };
+  }
+  const [uid, mode] = out.split(" ");
+  const setuidRoot = uid === "0" && (parseInt(mode ?? "0", 8) & 0o4000) !== 0;
+  if (!root && !setuidRoot)
+    return { what: `the bridge helper ${helper} is not setuid root, so it cannot create a tap device for a non-root QEMU`, fix: `sudo chown root ${helper} && sudo chmod u+s ${helper}` };
+  return undefined;
+}

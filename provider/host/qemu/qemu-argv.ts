@@ -1,0 +1,107 @@
+import { qemuOpts, qemuOptValue } from "./qemu-escape";
+
+/** The QEMU binary launched for every VM (found on PATH). */
+export const QEMU_BINARY = "qemu-system-x86_64";
+
+/** Where Debian/Ubuntu install the setuid bridge helper. */
+export const DEFAULT_BRIDGE_HELPER = "/usr/lib/qemu/qemu-bridge-helper";
+
+/** One user-mode (slirp) host forward: host `hostAddress:hostPort` → guest `guestPort`. */
+export interface HostForwardSpec {
+  protocol: "tcp" | "udp";
+  /** `0.0.0.0` means every host address (QEMU's empty address). */
+  hostAddress: string;
+  hostPort: number;
+  guestPort: number;
+}
+
+/** A NIC as launched: ids and MACs already resolved. */
+export type NicSpec =
+  | { type: "user"; id: string; model: string; mac: string; hostForwards: HostForwardSpec[] }
+  | { type: "bridge"; id: string; bridge: string; model: string; mac: string; helper: string };
+
+/** A disk image. */
+export interface DiskSpec {
+  path: string;
+  format?: string;
+  readOnly: boolean;
+  interface: string;
+}
+
+/** Everything that shapes the QEMU command line of a VM (validated inputs with defaults applied). */
+export interface QemuVmSpec {
+  name: string;
+  memoryMiB: number;
+  cpus: number;
+  accel: "kvm" | "tcg" | "auto";
+  machine?: string;
+  cpuModel?: string;
+  kernel?: string;
+  initrd?: string;
+  kernelArgs?: string;
+  disks: DiskSpec[];
+  cdroms: string[];
+  nics: NicSpec[];
+}
+
+/** The runtime files QEMU writes (see vmPaths). */
+export interface QemuRuntimeFiles {
+  qmpSocket: string;
+  pidFile: string;
+  serialLog: string;
+}
+
+/** `tcp:127.0.0.1:2222-:22`; every host address is written as QEMU's empty address (`tcp::2222-:22`). Pure. */
+export function hostfwdRule(f: HostForwardSpec): string {
+  const addr = f.hostAddress === "0.0.0.0" ? "" : f.hostAddress;
+  return `${f.protocol}:${addr}:${f.hostPort}-:${f.guestPort}`;
+}
+
+/** `-accel` options: `auto` lists kvm then tcg, and QEMU itself falls back to tcg when KVM cannot initialize. */
+export function accelArgs(accel: QemuVmSpec["accel"]): string[] {
+  if (accel === "auto") return ["-accel", "kvm", "-accel", "tcg"];
+  return ["-accel", accel];
+}
+
+function nicArgs(nic: NicSpec): string[] {
+  const netdev =
+    nic.type === "user"
+      ? qemuOpts("user", [["id", nic.id], ...nic.hostForwards.map((f) => ["hostfwd", hostfwdRule(f)] as const)])
+      : qemuOpts("bridge", [["id", nic.id], ["br", nic.bridge], ["helper", nic.helper]]);
+  const device = qemuOpts(qemuOptValue(nic.model), [["netdev", nic.id], ["mac", nic.mac]]);
+  return ["-netdev", netdev, "-device", device];
+}
+
+function diskArgs(d: DiskSpec): string[] {
+  return ["-drive", qemuOpts(undefined, [["file", d.path], ["format", d.format], ["if", d.interface], ["readonly", d.readOnly ? "on" : undefined]])];
+}
+
+/**
+ * The QEMU argv (without the binary) for a daemonized, headless VM with a QMP socket, a serial log and a
+ * pidfile. Values inside option lists are comma-escaped; `-kernel`/`-initrd`/`-append`/`-pidfile` take
+ * their value verbatim. Pure.
+ */
+export function buildQemuArgv(spec: QemuVmSpec, files: QemuRuntimeFiles): string[] {
+  const a: string[] = ["-name", qemuOpts(undefined, [["guest", spec.name]]), ...accelArgs(spec.accel)];
+  if (spec.machine) a.push("-machine", qemuOptValue(spec.machine));
+  if (spec.cpuModel) a.push("-cpu", qemuOptValue(spec.cpuModel));
+  a.push("-m", String(spec.memoryMiB), "-smp", String(spec.cpus));
+  if (spec.kernel) a.push("-kernel", spec.kernel);
+  if (spec.initrd) a.push("-initrd", spec.initrd);
+  if (spec.kernelArgs) a.push("-append", spec.kernelArgs);
+  for (const d of spec.disks) a.push(...diskArgs(d));
+  for (const c of spec.cdroms) a.push("-drive", qemuOpts(undefined, [["file", c], ["media", "cdrom"], ["readonly", "on"]]));
+  if (spec.nics.length === 0) a.push("-nic", "none"); // otherwise QEMU adds a default NIC
+  for (const n of spec.nics) a.push(...nicArgs(n));
+  a.push(
+    "-display", "none",
+    "-monitor", "none",
+    "-chardev", qemuOpts("file", [["id", "serial0"], ["path", files.serialLog]]),
+    "-serial", "chardev:serial0",
+    "-chardev", qemuOpts("socket", [["id", "qmp"], ["path", files.qmpSocket], ["server", "on"], ["wait", "off"]]),
+    "-mon", "chardev=qmp,mode=control",
+    "-pidfile", files.pidFile,
+    "-daemonize",
+  );
+  return a;
+}

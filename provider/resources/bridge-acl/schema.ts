@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { hostSchema, type HostInput } from "../common/host-schema";
+import { absolutePathSchema, interfaceNameSchema } from "../common/naming";
+
+/** Inputs of a BridgeAcl (schemas are built on demand: zod objects must not be captured by serialized closures). */
+export function bridgeAclInputsSchema() {
+  return z
+    .object({
+      /** Owner tag written into the marker comment (auto: resource name + random suffix). */
+      name: z
+        .string()
+        .min(1, "must not be empty")
+        .max(64, "must be at most 64 characters")
+        .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits and _ . - (it is written into a comment line of bridge.conf)"),
+      bridge: interfaceNameSchema().describe("bridge name, or `all`"),
+      action: z.enum(["allow", "deny"], { errorMap: () => ({ message: 'must be "allow" or "deny"' }) }).default("allow"),
+      confPath: absolutePathSchema()
+        .refine((s) => !/[ \t\v\f]/.test(s), "must not contain spaces or tabs (the helper splits include lines at whitespace)")
+        .refine((s) => !s.endsWith("/"), "must name a file, not a directory")
+        .optional(),
+      host: hostSchema(),
+    })
+    .strict();
+}
+
+export type BridgeAclInputs = z.infer<ReturnType<typeof bridgeAclInputsSchema>>;
+
+/** State: inputs as observed plus the resolved file, our exact line and warnings. */
+export interface BridgeAclState {
+  name: string;
+  bridge: string;
+  action: "allow" | "deny";
+  /** The file our entry is in (resolved from the input or the default for host.netns). */
+  confPath: string;
+  host: HostInput;
+  /** Our line exactly as it is in the file. */
+  line: string;
+  /** Reasons the entry may not do what is expected (deny overriding it, `allow all`, helper not setuid …). */
+  warnings: string[];
+}

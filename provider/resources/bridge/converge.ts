@@ -1,0 +1,64 @@
+import type { Host } from "../../host/host";
+import { observeBridge, type ObservedBridge } from "../../host/ip/bridge-state";
+import { addAddress, deleteAddress } from "../../host/ip/address-ops";
+import { setBridgeStp, setLinkUp, setMtu } from "../../host/ip/link-ops";
+import { finalSteps, firstSteps, needsReread, type BridgeStep, type CurrentBridge, type DesiredBridge } from "./plan";
+
+/** Where a host is, for messages. */
+export function whereOf(host: Host): string {
+  return host.netns ? `in network namespace "${host.netns}"` : "in the root network namespace";
+}
+
+/** The bridge `name` as the shared snapshot has it, or undefined (gone, or not a bridge). */
+export async function observe(host: Host, name: string, keepLinkLocal: readonly string[]): Promise<ObservedBridge | undefined> {
+  const link = (await host.links()).get(name);
+  return link && observeBridge(link, keepLinkLocal);
+}
+
+/** Start one step's `ip` write. Called synchronously for every step, so a tick's steps share one batch. */
+function startStep(host: Host, name: string, s: BridgeStep): Promise<void> {
+  switch (s.op) {
+    case "mtu":
+      return setMtu(host, name, s.mtu);
+    case "stp":
+      return setBridgeStp(host, name, s.on);
+    case "link":
+      return setLinkUp(host, name, s.up);
+    case "addr-del":
+      return deleteAddress(host, name, s.cidr); // already gone is fine
+    case "addr-add":
+      return addAddress(host, name, s.cidr); // already there is fine
+  }
+}
+
+/** Run steps together (one `ip -batch` in order); every failure is collected, none stops the others. */
+async function runSteps(host: Host, name: string, steps: readonly BridgeStep[]): Promise<unknown[]> {
+  const results = await Promise.allSettled(steps.map((s) => startStep(host, name, s)));
+  return results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+}
+
+/** One error for several failed commands, each keeping its argv, exit code, stderr and fix. */
+export function combineErrors(errors: readonly unknown[]): unknown {
+  if (errors.length === 1) return errors[0];
+  const lines = errors.map((e) => `- ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, "\n  ")}`);
+  return new Error(`${errors.length} changes failed:\n${lines.join("\n")}`, { cause: errors[0] });
+}
+
+/**
+ * Bring bridge `name` from `current` to `desired`, changing only what differs. Usually one
+ * `ip -batch`; two with a re-read in between when removals may take unnamed addresses with them.
+ * Throws the combined failures after applying everything it could.
+ */
+export async function converge(host: Host, name: string, current: CurrentBridge, desired: DesiredBridge): Promise<void> {
+  const first = firstSteps(current, desired);
+  if (!needsReread(first)) {
+    const errors = await runSteps(host, name, [...first, ...finalSteps(current, desired)]);
+    if (errors.length > 0) throw combineErrors(errors);
+    return;
+  }
+  const errors = await runSteps(host, name, first);
+  const now = await observe(host, name, desired.addresses ?? []);
+  if (!now) throw combineErrors([...errors, new Error(`bridge "${name}" disappeared ${whereOf(host)} while it was being changed`)]);
+  errors.push(...(await runSteps(host, name, finalSteps(now, desired))));
+  if (errors.length > 0) throw combineErrors(errors);
+}

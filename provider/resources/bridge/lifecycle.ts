@@ -1,0 +1,129 @@
+import type { Host } from "../../host/host";
+import { isBridgeLink, linkKindOf, observeBridge, type ObservedBridge } from "../../host/ip/bridge-state";
+import { addBridge, deleteLink } from "../../host/ip/link-ops";
+import type { IpLink } from "../../host/ip/ip-json";
+import { isFailure } from "../../host/runner/command-error";
+import type { HostInput } from "../common/host-schema";
+import { PartialCreateError, type ResourceContext, type ResourceHandler } from "../common/handler";
+import { checkBridge } from "./check";
+import { converge, observe, whereOf } from "./converge";
+import { diffBridge } from "./diff";
+import type { BridgeInputs, BridgeState } from "./schema";
+
+const KIND = "Bridge";
+
+function hostOf(ctx: ResourceContext, host: HostInput | undefined): Host {
+  return ctx.hosts.hostFor({ netns: host?.netns, stateDir: host?.stateDir });
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** State from what the host reports plus what only we know (ownership, where it lives). */
+function stateFrom(obs: ObservedBridge, own: Pick<BridgeState, "adopt" | "host" | "created">): BridgeState {
+  const { name, addresses, mtu, stp, up, macAddress, ifindex } = obs;
+  return { name, addresses, mtu, stp, up, adopt: own.adopt, host: own.host, macAddress, ifindex, created: own.created };
+}
+
+function existsMessage(name: string, host: Host): string {
+  return `a bridge named "${name}" already exists ${whereOf(host)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`;
+}
+
+/** Take over a bridge that was there before us: converge it, never remove it. */
+async function adoptExisting(host: Host, inputs: BridgeInputs, link: IpLink): Promise<{ id: string; outs: BridgeState }> {
+  const { name } = inputs;
+  const keep = inputs.addresses ?? [];
+  const current = observeBridge(link, keep);
+  if (!current)
+    throw new Error(
+      `a ${linkKindOf(link)} link named "${name}" already exists ${whereOf(host)}; it is not a bridge, so it cannot be adopted (not even with \`adopt: true\`): choose another name or remove that link`,
+    );
+  if (!inputs.adopt) throw new Error(existsMessage(name, host));
+  const own = { adopt: true, host: inputs.host, created: false };
+  try {
+    await converge(host, name, current, inputs);
+  } catch (e) {
+    // Not ours to remove: record it (adopted) so the next `pulumi up` diffs and retries.
+    const now = (await observe(host, name, keep).catch(() => undefined)) ?? current;
+    throw new PartialCreateError(`the adopted bridge could not be brought to the inputs: ${messageOf(e)}`, name, { ...stateFrom(now, own) });
+  }
+  const obs = await observe(host, name, keep);
+  if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host)} while it was being adopted`);
+  return { id: name, outs: stateFrom(obs, own) };
+}
+
+/** Bridge: ensure, verify by re-reading, and tear down only what we made. */
+export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
+  kind: KIND,
+
+  check: (_olds, news) => checkBridge(news),
+
+  diff: (_id, olds, news) => diffBridge(olds, news),
+
+  async create(inputs, ctx) {
+    const host = hostOf(ctx, inputs.host);
+    const { name } = inputs;
+    const existing = (await host.links()).get(name);
+    if (existing) return adoptExisting(host, inputs, existing);
+
+    try {
+      await addBridge(host, name, { stp: inputs.stp }); // MTU is set afterwards: only then does the kernel keep it when ports join
+    } catch (e) {
+      if (!isFailure(e, "exists")) throw e;
+      // The name was taken after the shared read we decided on (it may be up to a second old):
+      // look again (the failed write made the next read fresh) and treat it as an existing link.
+      const now = (await host.links()).get(name);
+      if (now) return adoptExisting(host, inputs, now);
+      throw new Error(existsMessage(name, host), { cause: e });
+    }
+    const own = { adopt: inputs.adopt, host: inputs.host, created: true };
+    try {
+      await converge(host, name, { addresses: [], stp: inputs.stp ?? false, up: false }, inputs);
+      const obs = await observe(host, name, inputs.addresses ?? []);
+      if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host)} right after it was created`);
+      return { id: name, outs: stateFrom(obs, own) };
+    } catch (e) {
+      try {
+        await deleteLink(host, name); // undo our own partial work: this bridge is ours
+      } catch (undo) {
+        const now = await observe(host, name, inputs.addresses ?? []).catch(() => undefined);
+        const props = now ? stateFrom(now, own) : { ...inputs, created: true };
+        throw new PartialCreateError(`${messageOf(e)}\nand removing the half-made bridge failed too: ${messageOf(undo)}`, name, { ...props });
+      }
+      throw e;
+    }
+  },
+
+  async read(id, olds, ctx) {
+    const host = hostOf(ctx, olds.host);
+    // A link of this name that is not a bridge is not our object (ours was deleted and the name
+    // reused): report it gone, so refresh drops it and the next `up` refuses to take over the name.
+    const obs = await observe(host, id, olds.addresses ?? []);
+    if (!obs) return undefined;
+    return { id, outs: stateFrom(obs, { adopt: olds.adopt ?? false, host: olds.host ?? {}, created: olds.created === true }) };
+  },
+
+  async update(id, olds, news, ctx) {
+    const host = hostOf(ctx, news.host);
+    // Old addresses count as ours too, so a link-local address dropped from the inputs is removed.
+    const current = await observe(host, id, [...(olds.addresses ?? []), ...(news.addresses ?? [])]);
+    if (!current)
+      throw new Error(
+        `bridge "${id}" no longer exists ${whereOf(host)} (or the name now belongs to another kind of link): run \`pulumi refresh\` to record that; the next \`pulumi up\` creates it again`,
+      );
+    await converge(host, id, current, news);
+    const obs = await observe(host, id, news.addresses ?? []);
+    if (!obs) throw new Error(`bridge "${id}" vanished ${whereOf(host)} while it was being changed`);
+    return stateFrom(obs, { adopt: news.adopt, host: news.host, created: olds.created === true });
+  },
+
+  async delete(id, olds, ctx) {
+    if (olds.created !== true) return; // adopted: it was there before us and stays after us
+    const host = hostOf(ctx, olds.host);
+    const link = (await host.links()).get(id);
+    if (!link) return; // already gone
+    // The name now belongs to something else: another kind of link, or a bridge re-made out of band
+    // (new ifindex). Not ours to delete. Ports are never touched: the kernel releases them.
+    if (!isBridgeLink(link) || (olds.ifindex !== undefined && link.ifindex !== olds.ifindex)) return;
+    await deleteLink(host, id);
+  },
+};

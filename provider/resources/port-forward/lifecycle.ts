@@ -1,0 +1,251 @@
+import type { ResourceContext, ResourceHandler } from "../common/handler";
+import { checkWithSchema } from "../common/check";
+import { DEFAULT_STATE_DIR } from "../../host/target";
+import { vmPaths } from "../../host/qemu/vm-paths";
+import { QmpConnectionError, withQmp, type QmpClient } from "../../host/qemu/qmp-client";
+import { readVmMeta } from "../../host/qemu/qemu-process";
+import {
+  addHostForward,
+  formatHostFwdKey,
+  formatHostFwdRule,
+  HostFwdError,
+  listHostForwards,
+  removeHostForward,
+  sameHostSide,
+  type Fwd,
+} from "../../host/qemu/hostfwd";
+import { diffPortForward, hostSidesClash } from "./diff";
+import { portForwardInputsSchema, type PortForwardInputs, type PortForwardState } from "./schema";
+import { UsernetReads } from "./usernet-cache";
+
+const KIND = "PortForward";
+
+/** One shared `info usernet` cache per provider context. */
+const readsByCtx = new WeakMap<ResourceContext, UsernetReads>();
+function readsOf(ctx: ResourceContext): UsernetReads {
+  let r = readsByCtx.get(ctx);
+  if (!r) readsByCtx.set(ctx, (r = new UsernetReads()));
+  return r;
+}
+
+/** The VM's QMP socket (the VM may live in a namespace; the socket is a file, reachable from here). */
+export function qmpSocketOf(i: Pick<PortForwardInputs, "vm" | "host">): string {
+  return vmPaths(i.host?.stateDir ?? DEFAULT_STATE_DIR, i.vm).qmpSocket;
+}
+
+/** The forward an input set describes. Pure. */
+export function fwdOf(i: Pick<PortForwardInputs, "protocol" | "hostAddress" | "hostPort" | "guestAddress" | "guestPort">): Fwd {
+  const f: Fwd = { protocol: i.protocol, hostAddress: i.hostAddress, hostPort: i.hostPort, guestPort: i.guestPort };
+  if (i.guestAddress !== undefined) f.guestAddress = i.guestAddress;
+  return f;
+}
+
+/** True when an observed forward sends where `want` asks (any guest address when want has none). */
+function guestMatches(observed: Fwd, want: Fwd): boolean {
+  return observed.guestPort === want.guestPort && (want.guestAddress === undefined || observed.guestAddress === want.guestAddress);
+}
+
+/** Run fn on the VM's QMP, turning "no QEMU there" into a message that names the QemuVm and the fix. */
+async function onVm<T>(i: PortForwardInputs, fn: (qmp: QmpClient) => Promise<T>): Promise<T> {
+  try {
+    return await withQmp(qmpSocketOf(i), fn);
+  } catch (e) {
+    throw explain(i, e);
+  }
+}
+
+function explain(i: PortForwardInputs, e: unknown): unknown {
+  if (!(e instanceof QmpConnectionError)) return e;
+  if (e.vmNotRunning)
+    return new Error(
+      `QemuVm "${i.vm}" is not running (${e.message})\n  fix: create/start the QemuVm first; forwards are added live through its QMP socket` +
+        (i.host?.stateDir ? "" : " (and pass the same `host.stateDir` as the QemuVm, if it has one)"),
+      { cause: e },
+    );
+  if (e.failure === "timeout")
+    return new Error(
+      `QemuVm "${i.vm}": ${e.message}\n  fix: QEMU serves one QMP client at a time; close other QMP sessions (qmp-shell, socat) or check whether QEMU hangs`,
+      { cause: e },
+    );
+  return e;
+}
+
+function where(i: PortForwardInputs): string {
+  return `netdev "${i.netdev}" of QemuVm "${i.vm}"`;
+}
+
+/** The VM's forwards on the netdev, or a clear error when the VM has no such user-mode netdev. */
+async function forwardsOn(qmp: QmpClient, i: PortForwardInputs): Promise<Fwd[]> {
+  const all = await listHostForwards(qmp);
+  const list = all.get(i.netdev);
+  if (list) return list;
+  const names = [...all.keys()];
+  throw new Error(
+    `QemuVm "${i.vm}" has no user-mode netdev "${i.netdev}" (its user-mode netdevs: ${names.length ? names.join(", ") : "none"})` +
+      `\n  fix: set netdev to one of them, or give the VM a user-mode NIC (\`-netdev user,id=${i.netdev}\`)`,
+  );
+}
+
+function existsError(i: PortForwardInputs, existing: Fwd): Error {
+  return new Error(
+    `a forward ${formatHostFwdKey(existing)} → ${existing.guestAddress ?? ""}:${existing.guestPort} already exists on ${where(i)}` +
+      `\n  fix: set \`adopt: true\` to manage it, or choose another hostPort`,
+  );
+}
+
+/** Re-read and return the forward as QEMU has it, failing when QEMU does not show what was asked. */
+async function verify(qmp: QmpClient, i: PortForwardInputs): Promise<Fwd> {
+  const want = fwdOf(i);
+  const seen = (await forwardsOn(qmp, i)).find((f) => sameHostSide(f, want));
+  if (!seen || !guestMatches(seen, want))
+    throw new Error(`QEMU accepted \`hostfwd_add ${i.netdev} ${formatHostFwdRule(want)}\` but \`info usernet\` does not show it on ${where(i)}`);
+  return seen;
+}
+
+/** Replace the forward on `want`'s host side: remove what is there, add `want`, put the old one back if the add fails. */
+async function swapInPlace(qmp: QmpClient, netdev: string, present: Fwd | undefined, remove: Fwd, want: Fwd): Promise<void> {
+  if (present) await removeHostForward(qmp, netdev, remove);
+  try {
+    await addHostForward(qmp, netdev, want);
+  } catch (e) {
+    if (present) await addHostForward(qmp, netdev, present).catch(() => undefined); // rollback
+    throw e;
+  }
+}
+
+function stateOf(i: PortForwardInputs, seen: Fwd, created: boolean): PortForwardState {
+  return { ...i, rule: formatHostFwdRule(fwdOf(i)), active: true, effectiveGuestAddress: seen.guestAddress, created };
+}
+
+/** The instance id the running VM recorded at launch (meta.json), so refresh shows a VM recreated behind our back. */
+async function liveInstanceId(ctx: ResourceContext, olds: PortForwardState): Promise<string | undefined> {
+  if (olds.vmInstanceId === undefined) return undefined;
+  const files = ctx.hosts.hostFor({}).files;
+  const meta = await readVmMeta(files, vmPaths(olds.host?.stateDir ?? DEFAULT_STATE_DIR, olds.vm)).catch(() => undefined);
+  return meta?.instanceId ?? olds.vmInstanceId;
+}
+
+/** The id: which VM netdev and host socket the forward lives on. */
+function idOf(i: PortForwardInputs): string {
+  return `${i.vm}/${i.netdev}/${formatHostFwdKey(fwdOf(i))}`;
+}
+
+/** PortForward: a user-mode host forward added to a running QemuVm live through QMP. */
+export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardState> = {
+  kind: KIND,
+
+  check(_olds, news) {
+    // The resource name labels messages (the SDK passes it as __name; check strips __ keys).
+    const labelled = news.name === undefined && typeof news.__name === "string" ? { ...news, name: news.__name } : news;
+    return checkWithSchema(portForwardInputsSchema(), labelled);
+  },
+
+  diff: (_id, olds, news) => diffPortForward(olds, news),
+
+  async create(inputs, ctx) {
+    const sock = qmpSocketOf(inputs);
+    const reads = readsOf(ctx);
+    reads.invalidate(sock);
+    try {
+      return await onVm(inputs, async (qmp) => {
+        const want = fwdOf(inputs);
+        const existing = (await forwardsOn(qmp, inputs)).find((f) => sameHostSide(f, want));
+        const created = !existing;
+        if (existing && !inputs.adopt) throw existsError(inputs, existing);
+        if (!existing) await addHostForward(qmp, inputs.netdev, want);
+        else if (!guestMatches(existing, want)) await swapInPlace(qmp, inputs.netdev, existing, existing, want);
+        try {
+          const seen = await verify(qmp, inputs);
+          return { id: idOf(inputs), outs: stateOf(inputs, seen, created) };
+        } catch (e) {
+          if (created) await removeHostForward(qmp, inputs.netdev, want).catch(() => undefined); // undo our own work
+          throw e;
+        }
+      });
+    } finally {
+      reads.invalidate(sock);
+    }
+  },
+
+  async read(id, olds, ctx) {
+    let all: Map<string, Fwd[]>;
+    try {
+      all = await readsOf(ctx).get(qmpSocketOf(olds));
+    } catch (e) {
+      if (e instanceof QmpConnectionError && e.vmNotRunning) return undefined; // no VM, no forward
+      throw explain(olds, e);
+    }
+    const list = all.get(olds.netdev);
+    if (!list) return undefined; // the VM was recreated without this netdev
+    const want = fwdOf(olds);
+    const seen = list.find((f) => sameHostSide(f, want));
+    if (!seen) return { id, outs: { ...olds, active: false } };
+    // Report guestAddress as the user wrote it unless QEMU forwards somewhere else than before.
+    const sameDefault = olds.guestAddress === undefined && seen.guestAddress === (olds.effectiveGuestAddress ?? seen.guestAddress);
+    const observed: PortForwardState = {
+      ...olds,
+      vmInstanceId: await liveInstanceId(ctx, olds),
+      guestPort: seen.guestPort,
+      guestAddress: sameDefault ? undefined : seen.guestAddress,
+      effectiveGuestAddress: seen.guestAddress,
+      active: true,
+    };
+    observed.rule = formatHostFwdRule(fwdOf(observed));
+    return { id, outs: observed };
+  },
+
+  async update(_id, olds, news, ctx) {
+    const sock = qmpSocketOf(news);
+    const reads = readsOf(ctx);
+    reads.invalidate(sock);
+    try {
+      return await onVm(news, async (qmp) => {
+        const list = await forwardsOn(qmp, news);
+        const oldFwd = fwdOf(olds);
+        const want = fwdOf(news);
+        const oldPresent = list.find((f) => sameHostSide(f, oldFwd));
+        let created = olds.created;
+        if (hostSidesClash(olds, news)) {
+          // The new forward needs the old one's host socket: swap, restoring the old one on failure.
+          if (!(oldPresent && sameHostSide(oldPresent, want) && guestMatches(oldPresent, want)))
+            await swapInPlace(qmp, news.netdev, oldPresent, oldFwd, want);
+        } else {
+          const taken = list.find((f) => sameHostSide(f, want));
+          if (taken && !news.adopt) throw existsError(news, taken);
+          if (!taken) await addHostForward(qmp, news.netdev, want);
+          else if (!guestMatches(taken, want)) await swapInPlace(qmp, news.netdev, taken, taken, want);
+          created = !taken;
+          // Add first, then remove the old one: no gap, and a failed add leaves the old one working.
+          if (oldPresent && olds.created !== false) {
+            try {
+              await removeHostForward(qmp, news.netdev, oldFwd);
+            } catch (e) {
+              if (!taken) await removeHostForward(qmp, news.netdev, want).catch(() => undefined); // rollback
+              throw e;
+            }
+          }
+        }
+        const seen = await verify(qmp, news);
+        return stateOf(news, seen, created);
+      });
+    } finally {
+      reads.invalidate(sock);
+    }
+  },
+
+  async delete(_id, olds, ctx) {
+    if (olds.created === false) return; // adopted: not ours to remove
+    const sock = qmpSocketOf(olds);
+    const reads = readsOf(ctx);
+    reads.invalidate(sock);
+    try {
+      await withQmp(sock, (qmp) => removeHostForward(qmp, olds.netdev, fwdOf(olds)));
+    } catch (e) {
+      if (e instanceof QmpConnectionError && e.vmNotRunning) return; // the VM is gone, and its forwards with it
+      if (e instanceof HostFwdError && e.failure === "netdev-not-found") return; // a VM without that netdev has no such forward
+      throw explain(olds, e);
+    } finally {
+      reads.invalidate(sock);
+    }
+  },
+};

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { hostSchema } from "../common/host-schema";
+import { isIpv4, isNetdevId } from "../../host/qemu/hostfwd";
+
+function portSchema() {
+  return z
+    .number({ invalid_type_error: "must be a port number" })
+    .int("must be a whole number")
+    .min(1, "must be between 1 and 65535")
+    .max(65535, "must be between 1 and 65535");
+}
+
+function ipv4Schema() {
+  return z.string().refine(isIpv4, "must be an IPv4 address like 127.0.0.1 (QEMU 7.2 forwards IPv4 only; use 0.0.0.0 for any)");
+}
+
+/** A QemuVm name: it names the VM's state directory, so it must be a plain file name. */
+export function vmNameSchema() {
+  return z
+    .string({ required_error: "is required: the QemuVm (or its name) whose user-mode network forwards the port" })
+    .min(1, "must not be empty")
+    .max(64, "must be at most 64 characters")
+    .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits and _ . - (it names the VM's state directory)")
+    .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");
+}
+
+/** Inputs of a PortForward (built on demand: zod objects must not be captured by serialized closures). */
+export function portForwardInputsSchema() {
+  return z
+    .object({
+      /** A label for messages; the SDK passes the resource name. Nothing on the host is named by it. */
+      name: z.string().min(1).max(256).optional(),
+      vm: vmNameSchema(),
+      /** The QemuVm's instanceId: changes when the VM is recreated, so the forward is re-added. */
+      vmInstanceId: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters").optional(),
+      netdev: z
+        .string()
+        .refine(isNetdevId, "must be a QEMU netdev id: a letter, then letters, digits, '-', '.', '_' (at most 128)")
+        .default("net0"),
+      protocol: z.enum(["tcp", "udp"], { errorMap: () => ({ message: 'must be "tcp" or "udp"' }) }).default("tcp"),
+      hostAddress: ipv4Schema().default("127.0.0.1"),
+      hostPort: portSchema(),
+      guestAddress: ipv4Schema().optional(),
+      guestPort: portSchema(),
+      /** Manage a forward on the same host socket that already exists (e.g. from the VM's command line); delete then leaves it. */
+      adopt: z.boolean().default(false),
+      host: hostSchema(),
+    })
+    .strict();
+}
+
+export type PortForwardInputs = z.infer<ReturnType<typeof portForwardInputsSchema>>;
+
+/** State: inputs as observed plus outputs. */
+export interface PortForwardState extends PortForwardInputs {
+  /** The hostfwd rule, e.g. `tcp:127.0.0.1:2222-:22`. */
+  rule: string;
+  /** True when QEMU has the forward now (false after it was removed by hand or lost on a VM restart). */
+  active: boolean;
+  /** The guest address QEMU forwards to (its default guest address when guestAddress is not set). */
+  effectiveGuestAddress?: string;
+  /** True when this resource added the forward (false when adopted: delete then leaves it). */
+  created: boolean;
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from "node:crypto";
+import type { Host } from "../../host/host";
+import type { ResourceContext, ResourceHandler } from "../common/handler";
+import { checkWithSchema } from "../common/check";
+import { vmPaths, type VmPaths } from "../../host/qemu/vm-paths";
+import { buildQemuArgv, type QemuVmSpec } from "../../host/qemu/qemu-argv";
+import { stableMac } from "../../host/qemu/mac-address";
+import { diagnoseVm, PreflightError } from "../../host/qemu/preflight";
+import { findOurQemu, launchQemu, liveProcess, readPidFile, readVmMeta, isOurQemu, signalPid, waitForExit, type VmMeta } from "../../host/qemu/qemu-process";
+import { queryRuntime, stopQemu, waitUntilRunning, type VmRuntimeStatus } from "../../host/qemu/qemu-control";
+import { withQmp } from "../../host/qemu/qmp-client";
+import { addHostForward, listHostForwards, removeHostForward, sameHostSide, type Fwd } from "../../host/qemu/hostfwd";
+import { diffQemuVm } from "./diff";
+import { qemuVmInputsSchema, type QemuVmInputs, type QemuVmState } from "./schema";
+
+const KIND = "QemuVm";
+/** How long create waits for QMP to report "running" after QEMU daemonized. */
+const START_TIMEOUT_MS = 30_000;
+
+function hostOf(ctx: ResourceContext, inputs: Pick<QemuVmInputs, "host">): Host {
+  return ctx.hosts.hostFor({ netns: inputs.host?.netns, stateDir: inputs.host?.stateDir });
+}
+
+function pathsOf(host: Host, name: string): VmPaths {
+  return vmPaths(host.stateDir, name);
+}
+
+/** The launch spec from checked inputs. Pure. */
+export function specOf(i: QemuVmInputs): QemuVmSpec {
+  return {
+    name: i.name,
+    memoryMiB: i.memoryMiB,
+    cpus: i.cpus,
+    accel: i.accel,
+    machine: i.machine,
+    cpuModel: i.cpuModel,
+    kernel: i.kernel,
+    initrd: i.initrd,
+    kernelArgs: i.kernelArgs,
+    disks: i.disks,
+    cdroms: i.cdroms,
+    nics: i.nics,
+  };
+}
+
+function stateOf(inputs: QemuVmInputs, paths: VmPaths, meta: VmMeta, rt: VmRuntimeStatus | undefined, pid: number | undefined): QemuVmState {
+  return {
+    ...inputs,
+    instanceId: meta.instanceId,
+    pid,
+    qmpSocket: paths.qmpSocket,
+    serialLog: paths.serialLog,
+    macs: inputs.nics.map((n) => n.mac),
+    status: pid === undefined ? "stopped" : (rt?.status ?? "unresponsive"),
+    acceleration: rt?.acceleration,
+  };
+}
+
+/** The live QEMU of this VM instance (ours, same instance id), or undefined. */
+async function ourLiveQemu(host: Host, paths: VmPaths, instanceId?: string): Promise<{ pid: number; meta: VmMeta } | undefined> {
+  const meta = await readVmMeta(host.files, paths);
+  if (!meta || (instanceId !== undefined && meta.instanceId !== instanceId)) return undefined;
+  const pid = await findOurQemu(host.files, paths, meta);
+  return pid === undefined ? undefined : { pid, meta };
+}
+
+/**
+ * Preflight, launch QEMU daemonized, wait until QMP says running. On any failure: kill the QEMU we
+ * started (by pid, after checking it is ours) and remove the state dir, then rethrow.
+ */
+async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: number } = {}): Promise<QemuVmState> {
+  const spec = specOf(inputs);
+  const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
+  if (problems.length) throw new PreflightError(problems);
+  const paths = pathsOf(host, inputs.name);
+  await host.files.remove(paths.dir); // leftovers of a VM of ours that is no longer running
+  await host.files.ensureDir(paths.dir, 0o700);
+  const argv = buildQemuArgv(spec, paths);
+  const meta: VmMeta = { instanceId: randomUUID(), argv };
+  try {
+    await host.files.writeTextAtomic(paths.metaFile, JSON.stringify(meta), { mode: 0o600 });
+    try {
+      await launchQemu(host, argv, paths);
+    } catch (e) {
+      throw new Error(`QEMU refused to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    host.invalidate(); // bridge NICs added tap devices
+    const pid = await readPidFile(host.files, paths.pidFile);
+    const proc = pid === undefined ? undefined : await liveProcess(host.files, pid);
+    if (pid === undefined || !proc) throw new Error(`QEMU daemonized but ${paths.pidFile} names no live process; stderr: ${(await host.files.readText(paths.stderrLog)) ?? ""}`);
+    Object.assign(meta, { pid, startTime: proc.startTime });
+    await host.files.writeTextAtomic(paths.metaFile, JSON.stringify(meta), { mode: 0o600 });
+    const rt = await waitUntilRunning(host, paths.qmpSocket, pid, START_TIMEOUT_MS);
+    return stateOf(inputs, paths, meta, rt, pid);
+  } catch (e) {
+    await undoStart(host, paths, argv);
+    throw e;
+  }
+}
+
+/**
+ * Preflight. Right after a QEMU exited, the kernel may still show its forwarded ports as listening for a
+ * moment (sockets of a killed process are released asynchronously): when port problems are the only
+ * ones, re-check with a short backoff until `settleMs`, so a replace or restart does not fail on its own ghost.
+ */
+async function diagnoseWithSettle(host: Host, spec: QemuVmSpec, settleMs: number) {
+  const deadline = Date.now() + settleMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    const problems = await diagnoseVm(host, spec);
+    const onlyPorts = problems.length > 0 && problems.every((p) => p.property.endsWith(".hostPort"));
+    if (!onlyPorts || Date.now() + delay > deadline) return problems;
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+async function undoStart(host: Host, paths: VmPaths, argv: string[]): Promise<void> {
+  const pid = await readPidFile(host.files, paths.pidFile).catch(() => undefined);
+  if (pid !== undefined && (await isOurQemu(host.files, pid, argv))) {
+    await signalPid(host, pid, "KILL").catch(() => undefined);
+    await waitForExit(host.files, pid, 10_000);
+  }
+  await host.files.remove(paths.dir).catch(() => undefined);
+  host.invalidate();
+}
+
+type HostForward = Extract<QemuVmInputs["nics"][number], { type: "user" }>["hostForwards"][number];
+
+function fwdOf(f: HostForward): Fwd {
+  return { protocol: f.protocol, hostAddress: f.hostAddress, hostPort: f.hostPort, guestPort: f.guestPort };
+}
+
+/** Declared forwards that QEMU really has (same host side and guest port): refresh shows a removed one as drift. */
+function observedNics(nics: QemuVmInputs["nics"], live: Map<string, Fwd[]> | undefined): QemuVmInputs["nics"] {
+  if (!live) return nics;
+  return nics.map((n) => {
+    if (n.type !== "user") return n;
+    const have = live.get(n.id) ?? [];
+    return { ...n, hostForwards: n.hostForwards.filter((f) => have.some((h) => sameHostSide(h, f) && h.guestPort === f.guestPort)) };
+  });
+}
+
+const same = (a: HostForward, b: HostForward) => sameHostSide(a, b) && a.guestPort === b.guestPort;
+
+/** Apply inline host-forward changes live; on failure put back what was changed, then rethrow. */
+async function applyForwards(host: Host, socket: string, olds: QemuVmInputs["nics"], news: QemuVmInputs["nics"]): Promise<void> {
+  const done: Array<() => Promise<unknown>> = [];
+  await withQmp(socket, async (qmp) => {
+    try {
+      for (const [i, n] of news.entries()) {
+        const o = olds[i];
+        if (n.type !== "user" || o?.type !== "user") continue;
+        for (const f of o.hostForwards.filter((x) => !n.hostForwards.some((y) => same(x, y)))) {
+          if (await removeHostForward(qmp, n.id, fwdOf(f))) done.push(() => addHostForward(qmp, n.id, fwdOf(f)));
+        }
+        for (const f of n.hostForwards.filter((x) => !o.hostForwards.some((y) => same(x, y)))) {
+          await addHostForward(qmp, n.id, fwdOf(f));
+          done.push(() => removeHostForward(qmp, n.id, fwdOf(f)));
+        }
+      }
+    } catch (e) {
+      for (const undo of done.reverse()) await undo().catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/** QemuVm: a daemonized QEMU that outlives `pulumi up`, recognised by pidfile + cmdline, stopped gracefully. */
+export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
+  kind: KIND,
+
+  check: (_olds, news) => checkWithSchema(qemuVmInputsSchema(stableMac), news),
+
+  diff: (_id, olds, news) => diffQemuVm(olds, news),
+
+  async create(inputs, ctx) {
+    const host = hostOf(ctx, inputs);
+    const paths = pathsOf(host, inputs.name);
+    const running = await ourLiveQemu(host, paths);
+    if (running)
+      throw new Error(
+        `a VM named "${inputs.name}" is already running (pid ${running.pid}, state dir ${paths.dir}), started by another stack or an earlier run; ` +
+          `stop it (kill ${running.pid}) or give this VM another name`,
+      );
+    // Settle: in a delete-before-replace the old QEMU's forwarded ports may linger a moment after it exited.
+    const outs = await startVm(host, inputs, { portSettleMs: 3000 });
+    return { id: inputs.name, outs };
+  },
+
+  async read(id, olds, ctx) {
+    const host = hostOf(ctx, olds);
+    const paths = pathsOf(host, olds.name ?? id);
+    const live = await ourLiveQemu(host, paths, olds.instanceId);
+    // A VM whose QEMU is gone reads as "stopped" (not gone): its name and disks still exist, and the next up restarts it.
+    if (!live) return { id, outs: { ...olds, pid: undefined, acceleration: undefined, status: "stopped" } };
+    const userNics = olds.nics.some((n) => n.type === "user");
+    let rt: VmRuntimeStatus | undefined;
+    let fwds: Map<string, Fwd[]> | undefined;
+    try {
+      await withQmp(paths.qmpSocket, async (qmp) => {
+        rt = await queryRuntime(qmp);
+        if (userNics) fwds = await listHostForwards(qmp);
+      }, { timeoutMs: 3000 });
+    } catch {
+      // QMP busy or hung: report "unresponsive", keep the recorded inputs.
+    }
+    const outs = stateOf({ ...olds, nics: observedNics(olds.nics, fwds) }, paths, live.meta, rt, live.pid);
+    return { id, outs };
+  },
+
+  async update(_id, olds, news, ctx) {
+    const host = hostOf(ctx, news);
+    const paths = pathsOf(host, news.name);
+    let live = await ourLiveQemu(host, paths, olds.instanceId);
+    let rt: VmRuntimeStatus | undefined;
+    if (live) rt = await withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => undefined);
+    if (live && rt && ["shutdown", "internal-error", "guest-panicked", "io-error"].includes(rt.status)) {
+      await stopQemu(host, live.pid, paths.qmpSocket, 0); // the guest is dead: a fresh QEMU is the only way back
+      live = undefined;
+    }
+    // QEMU gone: start it again (a new instanceId: live forwards must be re-added by their PortForwards).
+    if (!live) return startVm(host, news, { portSettleMs: 3000 });
+    if (rt && (rt.status === "paused" || rt.status === "suspended")) {
+      await withQmp(paths.qmpSocket, (q) => q.execute(rt!.status === "paused" ? "cont" : "system_wakeup"));
+    }
+    await applyForwards(host, paths.qmpSocket, olds.nics, news.nics);
+    const now = await withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => rt);
+    return stateOf(news, paths, live.meta, now, live.pid);
+  },
+
+  async delete(id, olds, ctx) {
+    const host = hostOf(ctx, olds);
+    const paths = pathsOf(host, olds.name ?? id);
+    const meta = await readVmMeta(host.files, paths);
+    // Another instance (another stack re-created the name after ours died): not ours to stop or remove.
+    if (meta && olds.instanceId && meta.instanceId !== olds.instanceId && (await findOurQemu(host.files, paths, meta)) !== undefined) return;
+    const pid = await findOurQemu(host.files, paths, meta);
+    if (pid !== undefined) await stopQemu(host, pid, paths.qmpSocket, (olds.stopTimeoutSeconds ?? 30) * 1000);
+    await host.files.remove(paths.dir);
+    host.invalidate(); // the taps went away with QEMU
+  },
+};

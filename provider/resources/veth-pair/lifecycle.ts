@@ -1,0 +1,192 @@
+import type { Host } from "../../host/host";
+import { deleteLink, setLinkUp } from "../../host/ip/link-ops";
+import type { IpLink } from "../../host/ip/ip-json";
+import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
+import { isFailure } from "../../host/runner/command-error";
+import { PartialCreateError, type ResourceContext, type ResourceHandler } from "../common/handler";
+import type { HostInput } from "../common/host-schema";
+import { checkVethPair } from "./check";
+import { diffVethPair } from "./diff";
+import { isVeth, observeVethPair, type ObservedVethPair } from "./observe";
+import type { VethPairInputs, VethPairState } from "./schema";
+
+const KIND = "VethPair";
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Both ends' hosts; the same Host when the peer stays in `name`'s namespace. */
+interface Ends {
+  end: Host;
+  peer: Host;
+  sameNamespace: boolean;
+}
+
+function endsOf(ctx: ResourceContext, host: HostInput | undefined, peerNetns: string | undefined): Ends {
+  const end = ctx.hosts.hostFor({ netns: host?.netns, stateDir: host?.stateDir });
+  const peerNs = peerNetns ?? host?.netns;
+  const sameNamespace = (peerNs ?? "") === (host?.netns ?? "");
+  const peer = sameNamespace ? end : ctx.hosts.hostFor({ netns: peerNs, stateDir: host?.stateDir });
+  return { end, peer, sameNamespace };
+}
+
+function where(h: Host): string {
+  return h.netns ? `in network namespace "${h.netns}"` : "in the root network namespace";
+}
+
+/** Both namespaces' snapshots (one read when they are the same namespace). */
+async function snapshots(ends: Ends): Promise<[LinkSnapshot, LinkSnapshot]> {
+  if (ends.sameNamespace) {
+    const s = await ends.end.links();
+    return [s, s];
+  }
+  return Promise.all([ends.end.links(), ends.peer.links()]);
+}
+
+/** The other end of `end` as the peer namespace has it: by name in one namespace, by ifindex across. */
+function peerOf(end: IpLink, peerLinks: LinkSnapshot, sameNamespace: boolean): IpLink | undefined {
+  if (sameNamespace) return typeof end.link === "string" ? peerLinks.get(end.link) : undefined;
+  const index = (end as { link_index?: unknown }).link_index;
+  return peerLinks.links.find((l) => l.ifindex === index && isVeth(l));
+}
+
+/** The pair whose first end is `name`, observed in both namespaces; undefined when `name` is not a veth end. */
+async function observe(ends: Ends, name: string): Promise<{ end: IpLink; pair?: ObservedVethPair } | undefined> {
+  const [endLinks, peerLinks] = await snapshots(ends);
+  const end = endLinks.get(name);
+  if (!isVeth(end)) return undefined;
+  const peer = peerOf(end, peerLinks, ends.sameNamespace);
+  return { end, pair: observeVethPair(end, peer, ends.sameNamespace) };
+}
+
+function stateFrom(obs: ObservedVethPair, own: Pick<VethPairState, "adopt" | "host" | "created" | "peerNetns">): VethPairState {
+  return { ...obs, peerNetns: own.peerNetns, adopt: own.adopt, host: own.host, created: own.created };
+}
+
+/** Bring both ends up or down together (one batch when they share a namespace). */
+async function setUp(ends: Ends, name: string, peerName: string, up: boolean): Promise<void> {
+  const results = await Promise.allSettled([setLinkUp(ends.end, name, up), setLinkUp(ends.peer, peerName, up)]);
+  if (!ends.sameNamespace) ends.peer.invalidate(); // the peer's namespace changed too
+  const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+  if (failed.length > 0) throw failed[0];
+}
+
+/** Take over a pair that was there before us: set `up`, never remove it. */
+async function adoptExisting(ends: Ends, inputs: VethPairInputs, found: { end: IpLink; pair?: ObservedVethPair }) {
+  const { name, peerName } = inputs;
+  if (!found.pair || found.pair.peerName !== peerName)
+    throw new Error(
+      `a veth named "${name}" already exists ${where(ends.end)}, but its peer is not "${peerName}" ${where(ends.peer)}; it cannot be adopted (not even with \`adopt: true\`): choose another name or remove that link`,
+    );
+  if (!inputs.adopt)
+    throw new Error(
+      `a veth pair "${name}"/"${peerName}" already exists ${where(ends.end)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`,
+    );
+  const own = { adopt: true, host: inputs.host, created: false, peerNetns: inputs.peerNetns };
+  if (found.pair.up !== inputs.up) {
+    try {
+      await setUp(ends, name, peerName, inputs.up);
+    } catch (e) {
+      // Not ours to remove: record it (adopted) so the next `pulumi up` diffs and retries.
+      throw new PartialCreateError(`the adopted veth pair could not be set ${inputs.up ? "up" : "down"}: ${messageOf(e)}`, name, {
+        ...stateFrom(found.pair, own),
+      });
+    }
+  }
+  const now = await observe(ends, name);
+  if (!now?.pair) throw new Error(`veth pair "${name}" vanished ${where(ends.end)} while it was being adopted`);
+  return { id: name, outs: stateFrom(now.pair, own) };
+}
+
+/** VethPair: `ip link add NAME type veth peer name PEER [netns PEERNS]`, verified by re-reading; delete removes both ends. */
+export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
+  kind: KIND,
+
+  check: (_olds, news) => checkVethPair(news),
+
+  diff: (_id, olds, news) => diffVethPair(olds, news),
+
+  async create(inputs, ctx) {
+    const ends = endsOf(ctx, inputs.host, inputs.peerNetns);
+    const { name, peerName } = inputs;
+    const [endLinks, peerLinks] = await snapshots(ends);
+    const existing = endLinks.get(name);
+    if (existing) {
+      const found = await observe(ends, name);
+      if (!found)
+        throw new Error(
+          `a ${existing.linkinfo?.info_kind ?? "device"} link named "${name}" already exists ${where(ends.end)}; it is not a veth, so it cannot be adopted: choose another name or remove that link`,
+        );
+      return adoptExisting(ends, inputs, found);
+    }
+    if (peerLinks.get(peerName))
+      throw new Error(`a link named "${peerName}" already exists ${where(ends.peer)}; choose another peerName or remove that link`);
+
+    const add = ["link", "add", "name", name, "type", "veth", "peer", "name", peerName];
+    if (!ends.sameNamespace) add.push("netns", inputs.peerNetns!);
+    try {
+      await ends.end.ipWrite(add);
+    } catch (e) {
+      if (isFailure(e, "exists"))
+        throw new Error(`"${name}" or "${peerName}" was made by someone else meanwhile: choose other names, or set \`adopt: true\``, { cause: e });
+      throw e;
+    } finally {
+      if (!ends.sameNamespace) ends.peer.invalidate(); // the peer appeared there
+    }
+    const own = { adopt: inputs.adopt, host: inputs.host, created: true, peerNetns: inputs.peerNetns };
+    try {
+      if (inputs.up) await setUp(ends, name, peerName, true);
+      const now = await observe(ends, name);
+      if (!now?.pair) throw new Error(`veth pair "${name}"/"${peerName}" is not there ${where(ends.end)} right after it was created`);
+      return { id: name, outs: stateFrom(now.pair, own) };
+    } catch (e) {
+      try {
+        await deleteLink(ends.end, name); // undo our own work: deleting one end removes both
+        if (!ends.sameNamespace) ends.peer.invalidate();
+      } catch (undo) {
+        throw new PartialCreateError(`${messageOf(e)}\nand removing the half-made veth pair failed too: ${messageOf(undo)}`, name, {
+          ...inputs,
+          created: true,
+        });
+      }
+      throw e;
+    }
+  },
+
+  async read(id, olds, ctx) {
+    const ends = endsOf(ctx, olds.host, olds.peerNetns);
+    const found = await observe(ends, id);
+    // Gone, or the name now belongs to another link (ours was deleted and the name reused): report it gone.
+    if (!found || (olds.ifindex !== undefined && found.end.ifindex !== olds.ifindex)) return undefined;
+    const own = { adopt: olds.adopt ?? false, host: olds.host ?? {}, created: olds.created === true, peerNetns: olds.peerNetns };
+    if (found.pair) return { id, outs: stateFrom(found.pair, own) };
+    // The peer was moved out of its namespace: show that as drift (peerName ""), so the next up replaces the pair.
+    const e = found.end;
+    const outs = { ...olds, ...own, name: e.ifname, up: false, peerName: "", peerMacAddress: "", peerIfindex: 0, macAddress: e.address ?? "", ifindex: e.ifindex };
+    return { id, outs };
+  },
+
+  async update(id, olds, news, ctx) {
+    const ends = endsOf(ctx, news.host, news.peerNetns);
+    const found = await observe(ends, id);
+    if (!found?.pair)
+      throw new Error(
+        `veth pair "${id}" no longer exists as recorded ${where(ends.end)}: run \`pulumi refresh\` to record that; the next \`pulumi up\` creates it again`,
+      );
+    // Why also olds: the diff saw a difference with the recorded state; the shared snapshot may be older than a drift.
+    if (found.pair.up !== news.up || olds.up !== news.up) await setUp(ends, id, found.pair.peerName, news.up);
+    const now = await observe(ends, id);
+    if (!now?.pair) throw new Error(`veth pair "${id}" vanished ${where(ends.end)} while it was being changed`);
+    return stateFrom(now.pair, { adopt: news.adopt, host: news.host, created: olds.created === true, peerNetns: news.peerNetns });
+  },
+
+  async delete(id, olds, ctx) {
+    if (olds.created !== true) return; // adopted: it was there before us and stays after us
+    const ends = endsOf(ctx, olds.host, olds.peerNetns);
+    const link = (await ends.end.links()).get(id);
+    if (!link) return; // already gone (deleting either end removes both)
+    // The name now belongs to something else (another kind of link, or a new veth): not ours to delete.
+    if (!isVeth(link) || (olds.ifindex !== undefined && link.ifindex !== olds.ifindex)) return;
+    await deleteLink(ends.end, id);
+    if (!ends.sameNamespace) ends.peer.invalidate();
+  },
+};

@@ -1,0 +1,10 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { toDynamicProvider } from "../../dynamic/adapter";
+import type { ResourceContext } from "../common/handler";
+import { IFNAME_MAX } from "../common/naming";
+import { vethPairHandler } from "./lifecycle";
+
+/** The dynamic provider for VethPair; auto-names fit Linux's 15-character interface names. */
+export function makeProvider(ctx: ResourceContext): pulumi.dynamic.ResourceProvider {
+  return toDynamicProvider(vethPairHandler, ctx, { maxLength: IFNAME_MAX });
+}

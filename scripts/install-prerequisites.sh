@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages pulumi-qemu-lab's demo and tests need (as root). Idempotent.
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then
+  echo "pulumi-qemu-lab changes host networking (bridges, namespaces, bridge.conf): run as root" >&2
+  exit 1
+fi
+# iproute2: ip; qemu-system-x86 (+ qemu-bridge-helper); qemu-utils: qemu-img; busybox-static, cpio,
+# xz-utils, zstd: the small test guest built from Debian's kernel package.
+pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd)
+need=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "prerequisites ok: $(ip -V | head -1); $(qemu-system-x86_64 --version | head -1)"

@@ -1,0 +1,163 @@
+import { existsSync } from "node:fs";
+import { makeProvider } from "../../../provider/resources/qemu-vm/provider";
+import { withQmp } from "../../../provider/host/qemu/qmp-client";
+import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
+import { sh, TestNamespaces } from "../../support/netns";
+import { isQemu, portsOf, qemuProcessesMentioning, tcpListeners, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
+
+/**
+ * QemuVm's process lifecycle on the real host, without a guest OS (SeaBIOS finds nothing to boot and
+ * idles, which costs nothing under TCG): taps, live forwards, drift, the stop fallback, preflight.
+ */
+describe("QemuVm lifecycle (no guest OS)", () => {
+  const spaces = new TestNamespaces();
+  const states = new VmStateDirs();
+  let ns: string;
+  afterAll(() => {
+    states.cleanup();
+    spaces.cleanup();
+  });
+  beforeAll(() => {
+    ns = spaces.create("qlvm");
+    sh(["ip", "-n", ns, "link", "add", "br0", "type", "bridge"]);
+    sh(["ip", "-n", ns, "link", "set", "br0", "up"]);
+    sh(["ip", "-n", ns, "link", "add", "br1", "type", "bridge"]);
+    writeNetnsAcl(ns, "allow br0\n");
+  });
+
+  test("bridge + user NIC: tap on the bridge, live forwards, drift after kill -9 converges, delete leaves nothing", async () => {
+    const stateDir = states.create();
+    const p = makeProvider(testContext());
+    const news = {
+      name: "vm-a",
+      accel: "tcg",
+      memoryMiB: 64,
+      stopTimeoutSeconds: 1,
+      host: { netns: ns, stateDir },
+      nics: [
+        { type: "user", hostForwards: [{ hostAddress: "127.0.0.1", hostPort: 2201, guestPort: 22 }] },
+        { type: "bridge", bridge: "br0", model: "e1000" },
+      ],
+    };
+    const { id, inputs, outs } = await checkAndCreate(p, news);
+    states.track(outs.pid);
+    expect(outs).toMatchObject({ status: "running", acceleration: "tcg", qmpSocket: `${stateDir}/vms/vm-a/qmp.sock` });
+    expect(isQemu(outs.pid)).toBe(true);
+    expect(outs.instanceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(outs.macs).toEqual([inputs.nics[0].mac, inputs.nics[1].mac]);
+    // The helper made a tap inside the namespace and enslaved it; the forward listens inside the namespace.
+    const taps = portsOf(ns, "br0");
+    expect(taps).toHaveLength(1);
+    expect(taps[0]).toMatch(/^tap\d+$/);
+    expect(tcpListeners(ns)).toContain("127.0.0.1:2201");
+    expect(sh(["ss", "-Hltn"])).not.toContain("127.0.0.1:2201 "); // not in the root namespace
+
+    // The same name cannot be started twice.
+    await expect(checkAndCreate(makeProvider(testContext()), news)).rejects.toThrow(/already running \(pid \d+/);
+
+    const read = await p.read!(id, outs);
+    expect(read.props).toMatchObject({ status: "running", pid: outs.pid, instanceId: outs.instanceId, nics: inputs.nics });
+
+    // Inline forwards change live: same process, 2201 gone, 2202 listening.
+    const moved = { ...news, nics: [{ type: "user", hostForwards: [{ hostAddress: "127.0.0.1", hostPort: 2202, guestPort: 22 }] }, news.nics[1]] };
+    const upd = await checkAndUpdate(p, id, read.props!, moved);
+    expect(upd.diff).toMatchObject({ changes: true, replaces: [] });
+    expect(upd.outs).toMatchObject({ pid: outs.pid, instanceId: outs.instanceId, status: "running" });
+    expect(tcpListeners(ns)).toEqual(expect.arrayContaining(["127.0.0.1:2202"]));
+    expect(tcpListeners(ns)).not.toContain("127.0.0.1:2201");
+
+    // A forward removed behind our back is drift: read drops it, the diff updates it back.
+    await withQmp(outs.qmpSocket, (q) => q.hmp("hostfwd_remove net0 tcp:127.0.0.1:2202"));
+    const drifted = await p.read!(id, upd.outs!);
+    expect(drifted.props!.nics[0].hostForwards).toEqual([]);
+    const healed = await checkAndUpdate(p, id, drifted.props!, moved);
+    expect(healed.diff).toMatchObject({ changes: true, replaces: [] });
+    expect(tcpListeners(ns)).toContain("127.0.0.1:2202");
+    expect((await p.read!(id, healed.outs!)).props!.nics[0].hostForwards).toEqual(moved.nics[0]!.hostForwards!.map((f) => ({ protocol: "tcp", ...f })));
+    // Changing memory is a delete-before-replace.
+    const mem = await checkAndUpdate(p, id, upd.outs!, { ...moved, memoryMiB: 96 });
+    expect(mem.diff).toMatchObject({ changes: true, replaces: ["memoryMiB"], deleteBeforeReplace: true });
+
+    // kill -9: read reports "stopped" (keeping the id), the diff sees it, update starts a fresh QEMU.
+    sh(["kill", "-KILL", String(outs.pid)]);
+    const drift = await waitFor(async () => {
+      const r = await p.read!(id, upd.outs!);
+      return r.props?.status === "stopped" ? r : undefined;
+    });
+    expect(drift.id).toBe(id);
+    expect(drift.props!.pid).toBeUndefined();
+    const restarted = await checkAndUpdate(p, id, drift.props!, moved);
+    expect(restarted.diff).toMatchObject({ changes: true, replaces: [] });
+    states.track(restarted.outs!.pid);
+    expect(restarted.outs).toMatchObject({ status: "running" });
+    expect(restarted.outs!.pid).not.toBe(outs.pid);
+    expect(restarted.outs!.instanceId).not.toBe(outs.instanceId); // dependents (PortForward) follow the restart
+    expect(tcpListeners(ns)).toContain("127.0.0.1:2202");
+    expect(portsOf(ns, "br0")).toHaveLength(1);
+
+    // Delete: SeaBIOS ignores the power button, so after stopTimeoutSeconds QMP quit stops it.
+    const t0 = Date.now();
+    await p.delete!(id, restarted.outs!);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(isQemu(restarted.outs!.pid)).toBe(false);
+    expect(portsOf(ns, "br0")).toEqual([]);
+    expect(tcpListeners(ns)).not.toContain("127.0.0.1:2202");
+    expect(existsSync(`${stateDir}/vms/vm-a`)).toBe(false);
+    expect(qemuProcessesMentioning(stateDir)).toEqual([]);
+    await p.delete!(id, restarted.outs!); // already gone: success
+  });
+
+  test("preflight names every problem and its fix before starting QEMU", async () => {
+    const stateDir = states.create();
+    const p = makeProvider(testContext());
+    // Something already listens on 2210 inside the namespace.
+    const listener = sh(["ip", "netns", "exec", ns, "sh", "-c", "busybox nc -l -p 2210 >/dev/null 2>&1 & echo $!"]).trim();
+    try {
+      await waitFor(async () => (tcpListeners(ns).some((l) => l.endsWith(":2210")) ? true : undefined));
+      const err = await checkAndCreate(p, {
+        name: "vm-b",
+        accel: "tcg",
+        host: { netns: ns, stateDir },
+        nics: [
+          { type: "bridge", bridge: "br1" },
+          { type: "bridge", bridge: "nobr" },
+          { type: "user", hostForwards: [{ hostPort: 2210, guestPort: 22 }] },
+        ],
+        disks: [{ path: `${stateDir}/missing.qcow2`, format: "qcow2" }],
+      }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/^QemuVm "vm-b": create failed: preflight found 4 problem\(s\), QEMU was not started/);
+      expect(msg).toMatch(/nics\[0\]\.bridge: qemu-bridge-helper would refuse bridge "br1" \(access denied by acl file \/etc\/netns\/.*\/qemu\/bridge\.conf\)/);
+      expect(msg).toMatch(/fix: add a BridgeAcl resource allowing "br1" with host: \{ netns: "qlvm/);
+      expect(msg).toMatch(/nics\[1\]\.bridge: bridge "nobr" does not exist in network namespace "qlvm/);
+      expect(msg).toMatch(/nics\[2\]\.hostForwards\[0\]\.hostPort: tcp port 2210 is already in use/);
+      expect(msg).toMatch(/disks\[0\]\.path: .*missing\.qcow2 does not exist/);
+      expect(existsSync(`${stateDir}/vms/vm-b`)).toBe(false);
+      expect(qemuProcessesMentioning(stateDir)).toEqual([]);
+    } finally {
+      sh(["kill", listener], { allowFail: true });
+    }
+  });
+
+  test("QEMU refusing to start: its own stderr in the error, nothing left behind", async () => {
+    const stateDir = states.create();
+    const p = makeProvider(testContext());
+    const err = await checkAndCreate(p, { name: "vm-c", accel: "tcg", cpuModel: "nosuchcpu", host: { netns: ns, stateDir }, nics: [] }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/QemuVm "vm-c": create failed: QEMU refused to start: command failed with exit code 1: ip netns exec qlvm\w+ qemu-system-x86_64 -name guest=vm-c/);
+    expect((err as Error).message).toMatch(/stderr: .*unable to find CPU model 'nosuchcpu'/);
+    expect(existsSync(`${stateDir}/vms/vm-c`)).toBe(false);
+    expect(qemuProcessesMentioning(stateDir)).toEqual([]);
+  });
+});
+
+/** Poll (short backoff) until fn returns a value; fails after 10 s. */
+async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error("waitFor: timed out");
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}

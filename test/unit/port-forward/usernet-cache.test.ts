@@ -1,0 +1,49 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { UsernetReads } from "../../../provider/resources/port-forward/usernet-cache";
+import { FakeQmpServer } from "../qmp/fake-qmp-server";
+
+const USERNET =
+  "Hub -1 (net0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n" +
+  "  TCP[HOST_FORWARD]  15       127.0.0.1  2222       10.0.2.15    22     0     0\r\n";
+
+let dir: string;
+let server: FakeQmpServer;
+let sock: string;
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "usernet-cache-"));
+  sock = path.join(dir, "qmp.sock");
+  server = new FakeQmpServer(sock, (_m, reply) => setTimeout(() => reply({ return: USERNET }), 10));
+  await server.start();
+});
+afterEach(async () => {
+  await server.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const usernetQueries = () => server.received.filter((m) => m.arguments?.["command-line"] === "info usernet").length;
+
+test("concurrent reads of one VM share one `info usernet` over one connection", async () => {
+  const reads = new UsernetReads();
+  const all = await Promise.all(Array.from({ length: 50 }, () => reads.get(sock)));
+  expect(all.every((m) => m.get("net0")?.[0]?.hostPort === 2222)).toBe(true);
+  expect(usernetQueries()).toBe(1);
+  expect(server.connections).toBe(1);
+});
+
+test("a write invalidates: the next read asks QEMU again", async () => {
+  const reads = new UsernetReads();
+  await reads.get(sock);
+  reads.invalidate(sock);
+  await reads.get(sock);
+  expect(usernetQueries()).toBe(2);
+});
+
+test("a failed read is not cached", async () => {
+  const reads = new UsernetReads();
+  const missing = path.join(dir, "absent.sock");
+  await expect(reads.get(missing)).rejects.toThrow(/absent\.sock/);
+  fs.renameSync(sock, missing); // the VM appears
+  await expect(reads.get(missing)).resolves.toBeInstanceOf(Map);
+});

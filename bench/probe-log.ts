@@ -4,9 +4,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { BENCH_DIR } from "./paths";
 
 /** Absolute path of the preload script. */
-export const PROBE_SCRIPT = path.join(__dirname, "probe", "provider-probe.cjs");
+export const PROBE_SCRIPT = path.join(BENCH_DIR, "probe", "provider-probe.cjs");
 
 /** One line of the probe log. */
 export interface ProbeEntry {

@@ -9,10 +9,11 @@ import * as path from "node:path";
 import { LifecycleDriver, OperationResult, PROVIDER_KEY, ProviderClient } from "../driver";
 import type { PropertyMap } from "../driver";
 import { labResourceCount } from "./lab-spec";
+import { BENCH_DIR } from "./paths";
 import { probeEnv, readProbeLog, type ProbeSummary } from "./probe-log";
 
 /** The lab program's folder. */
-export const NETWORK_LAB_PROGRAM = path.join(__dirname, "programs", "network-lab");
+export const NETWORK_LAB_PROGRAM = path.join(BENCH_DIR, "programs", "network-lab");
 
 /** One timed operation. */
 export interface TimedOp {

@@ -1,4 +1,20 @@
-/** pulumi-qemu-lab: declare QEMU labs — bridges, bridge.conf ACLs, enslaved NICs, VMs and port forwards — as Pulumi resources. */
-export { NetworkNamespace, type NetworkNamespaceArgs } from "./network-namespace";
+/**
+ * pulumi-qemu-lab: declare QEMU labs — network namespaces, Linux bridges, qemu-bridge-helper ACLs, enslaved NICs,
+ * veth pairs, QEMU VMs and live port forwards — as Pulumi resources.
+ */
 export type { HostArgs } from "./host";
+export { NetworkNamespace, type NetworkNamespaceArgs } from "./network-namespace";
 export { Bridge, type BridgeArgs } from "./bridge";
+export { BridgeAcl, type BridgeAclArgs } from "./bridge-acl";
+export { PhysicalPortAttachment, type PhysicalPortAttachmentArgs, type MovedRoute } from "./physical-port-attachment";
+export { VethPair, type VethPairArgs } from "./veth-pair";
+export {
+  QemuVm,
+  type QemuVmArgs,
+  type QemuNicModel,
+  type QemuHostForwardArgs,
+  type QemuUserNicArgs,
+  type QemuBridgeNicArgs,
+  type QemuDiskArgs,
+} from "./qemu-vm";
+export { PortForward, type PortForwardArgs, type PortForwardVm } from "./port-forward";

@@ -43,10 +43,12 @@ function isVmRef(vm: unknown): vm is PortForwardVm {
 
 /**
  * A host port forwarded into a running QEMU VM's user-mode network (`hostfwd_add` through QMP): no VM
- * restart. Removed by hand or lost with a VM restart, it shows as `active: false` on refresh and the next
- * `up` adds it again. Equivalent of `-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22`.
+ * restart. Removed by hand, it shows as `active: false` on refresh and the next `up` adds it again; when the
+ * VM is recreated (a new `instanceId`) it is re-added to the new VM in the same `up`.
+ * Equivalent of `-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22`.
  */
 export class PortForward extends pulumi.dynamic.Resource {
+  /** The resource name (labels messages; nothing on the host is named by it). */
   declare readonly name: pulumi.Output<string>;
   declare readonly vm: pulumi.Output<string>;
   declare readonly vmInstanceId: pulumi.Output<string | undefined>;
@@ -68,34 +70,33 @@ export class PortForward extends pulumi.dynamic.Resource {
   declare readonly created: pulumi.Output<boolean>;
 
   constructor(name: string, args: PortForwardArgs, opts?: pulumi.CustomResourceOptions) {
-    const ref = isVmRef(args.vm) ? args.vm : undefined;
-    const vm = ref ? ref.name : (args.vm as pulumi.Input<string>);
-    const vmInstanceId = args.vmInstanceId ?? ref?.instanceId;
-    const host = args.host ?? ref?.host;
-    super(
-      providerShim("PortForward"),
-      name,
-      {
-        __name: name,
-        vm,
-        vmInstanceId,
-        netdev: args.netdev,
-        protocol: args.protocol,
-        hostAddress: args.hostAddress,
-        hostPort: args.hostPort,
-        guestAddress: args.guestAddress,
-        guestPort: args.guestPort,
-        adopt: args.adopt,
-        host,
-        name: undefined,
-        rule: undefined,
-        active: undefined,
-        effectiveGuestAddress: undefined,
-        created: undefined,
-      },
-      opts, // the VM's outputs carry the dependency on it
-      TYPE_MODULE,
-      "PortForward",
-    );
+    // The VM's outputs in the props carry the dependency on it.
+    super(providerShim("PortForward"), name, portForwardProps(name, args), opts, TYPE_MODULE, "PortForward");
   }
+}
+
+/**
+ * The resource's property map: the VM's name, instanceId and host taken from a QemuVm when one is given
+ * (explicit `vmInstanceId`/`host` win), every output as undefined. Pure.
+ */
+export function portForwardProps(name: string, args: PortForwardArgs): Record<string, unknown> {
+  const ref = isVmRef(args.vm) ? args.vm : undefined;
+  return {
+    __name: name,
+    vm: ref ? ref.name : args.vm,
+    vmInstanceId: args.vmInstanceId ?? ref?.instanceId,
+    netdev: args.netdev,
+    protocol: args.protocol,
+    hostAddress: args.hostAddress,
+    hostPort: args.hostPort,
+    guestAddress: args.guestAddress,
+    guestPort: args.guestPort,
+    adopt: args.adopt,
+    host: args.host ?? ref?.host,
+    name: undefined,
+    rule: undefined,
+    active: undefined,
+    effectiveGuestAddress: undefined,
+    created: undefined,
+  };
 }

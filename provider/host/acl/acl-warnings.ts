@@ -13,6 +13,8 @@ export interface AclWarningFacts {
   acl: CollectedAcl;
   decision: AccessDecision;
   helper: HelperStatus;
+  /** 1-based line of our own rule in confPath (so it is not reported as someone else's). */
+  ownLine?: number;
 }
 
 /** Warnings about an entry that is written but may not do what its owner expects (pure). */
@@ -26,6 +28,10 @@ export function aclWarnings(f: AclWarningFacts): string[] {
     if (others.length)
       w.push(`\`allow ${f.bridge}\` has no effect: ${others.map(describeRule).join(", ")} ${others.length > 1 ? "override" : "overrides"} it (the helper lets deny win over allow)`);
   }
+  const mine = (r: { file: string; line: number }) => r.file === f.confPath && r.line === f.ownLine;
+  const sameAction = (f.action === "allow" ? f.decision.allowBy : f.decision.denyBy).filter((r) => !mine(r) && r.type === f.action);
+  if (f.bridge !== "all" && sameAction.length)
+    w.push(`also ${f.action === "allow" ? "allowed" : "denied"} by ${sameAction.map(describeRule).join(", ")}, which this resource does not manage: deleting it leaves that in place`);
   if (f.acl.fatal) w.push(`${f.acl.fatal}: every bridge is denied until that is fixed`);
   const h = helperWarning(f.helper);
   if (h) w.push(h);

@@ -32,8 +32,14 @@ async function ensureOverlayMountPoint(files: HostFiles, confPath: string): Prom
  * Re-read the file and describe our entry as it is; undefined when the entry is gone (file
  * missing, marker removed, or its line removed by hand).
  */
-async function observe(files: HostFiles, id: string, base: Omit<BridgeAclState, "line" | "warnings" | "action">): Promise<BridgeAclState | undefined> {
-  const text = await sharedReadText(files, base.confPath);
+async function observe(
+  files: HostFiles,
+  id: string,
+  base: Omit<BridgeAclState, "line" | "warnings" | "action">,
+  afterWrite = false,
+): Promise<BridgeAclState | undefined> {
+  // After our own write, never join a read that started before it.
+  const text = afterWrite ? await files.readText(base.confPath) : await sharedReadText(files, base.confPath);
   if (text === undefined) return undefined;
   const entry = entriesOf(text).get(id);
   if (!entry?.rule) return undefined;
@@ -47,6 +53,7 @@ async function observe(files: HostFiles, id: string, base: Omit<BridgeAclState, 
     acl,
     decision: decideAccess(acl.rules, entry.bridge),
     helper,
+    ownLine: entry.rule.index + 1,
   });
   return { ...base, bridge: entry.bridge, action: observed, line: entry.rule.text, warnings };
 }
@@ -67,7 +74,7 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     await ensureOverlayMountPoint(files, confPath);
     await editConf(files, confPath, (c) => upsertEntry(c, id, inputs.action, inputs.bridge));
     try {
-      const outs = await observe(files, id, { name: inputs.name, bridge: inputs.bridge, confPath, host: inputs.host });
+      const outs = await observe(files, id, { name: inputs.name, bridge: inputs.bridge, confPath, host: inputs.host }, true);
       if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
       return { id, outs };
     } catch (e) {
@@ -87,7 +94,7 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     const confPath = olds.confPath; // a different file is a replacement (see diff)
     await ensureOverlayMountPoint(files, confPath);
     await editConf(files, confPath, (c) => upsertEntry(c, id, news.action, news.bridge));
-    const outs = await observe(files, id, { name: news.name, bridge: news.bridge, confPath, host: news.host });
+    const outs = await observe(files, id, { name: news.name, bridge: news.bridge, confPath, host: news.host }, true);
     if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
     return outs;
   },

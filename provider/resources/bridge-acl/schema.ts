@@ -15,7 +15,7 @@ export function bridgeAclInputsSchema() {
       bridge: interfaceNameSchema().describe("bridge name, or `all`"),
       action: z.enum(["allow", "deny"], { errorMap: () => ({ message: 'must be "allow" or "deny"' }) }).default("allow"),
       confPath: absolutePathSchema()
-        .refine((s) => !/[ \t\v\f]/.test(s), "must not contain spaces or tabs (the helper splits include lines at whitespace)")
+        .refine((s) => !/[ \t\v\f]/.test(s), "must not contain spaces or tabs")
         .refine((s) => !s.endsWith("/"), "must name a file, not a directory")
         .optional(),
       host: hostSchema(),

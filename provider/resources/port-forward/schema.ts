@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { hostSchema } from "../common/host-schema";
+import { DEFAULT_STATE_DIR } from "../../host/target";
 import { isIpv4, isNetdevId } from "../../host/qemu/hostfwd";
 
 function portSchema() {
@@ -19,7 +20,7 @@ export function vmNameSchema() {
   return z
     .string({ required_error: "is required: the QemuVm (or its name) whose user-mode network forwards the port" })
     .min(1, "must not be empty")
-    .max(64, "must be at most 64 characters")
+    .max(63, "must be at most 63 characters")
     .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits and _ . - (it names the VM's state directory)")
     .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");
 }
@@ -46,8 +47,17 @@ export function portForwardInputsSchema() {
       adopt: z.boolean().default(false),
       host: hostSchema(),
     })
-    .strict();
+    .strict()
+    .superRefine((v, ctx) => {
+      // The QMP socket of the VM must fit a unix socket address (as QemuVm checks for the same path).
+      const sock = `${v.host.stateDir ?? DEFAULT_STATE_DIR}/vms/${v.vm}/qmp.sock`;
+      if (sock.length > UNIX_PATH_MAX)
+        ctx.addIssue({ code: "custom", path: ["vm"], message: `the VM's QMP socket path ${sock} is ${sock.length} characters, over the unix socket limit of ${UNIX_PATH_MAX}: no such VM can exist; use the QemuVm's name and host.stateDir` });
+    });
 }
+
+/** Longest unix socket path (sun_path is 108 bytes with the NUL). */
+const UNIX_PATH_MAX = 107;
 
 export type PortForwardInputs = z.infer<ReturnType<typeof portForwardInputsSchema>>;
 

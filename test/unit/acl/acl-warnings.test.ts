@@ -7,7 +7,7 @@ const F = "/etc/qemu/bridge.conf";
 const OK: HelperStatus = { state: "ok", path: "/usr/lib/qemu/qemu-bridge-helper", mode: 0o4755, uid: 0 };
 
 function warn(action: "allow" | "deny", bridge: string, acl: CollectedAcl, extra: { netns?: string; confPath?: string; helper?: HelperStatus } = {}) {
-  return aclWarnings({ action, bridge, confPath: extra.confPath ?? F, netns: extra.netns, acl, decision: decideAccess(acl.rules, bridge), helper: extra.helper ?? OK });
+  return aclWarnings({ action, bridge, confPath: extra.confPath ?? F, netns: extra.netns, acl, decision: decideAccess(acl.rules, bridge), helper: extra.helper ?? OK, ownLine: 2 });
 }
 
 test.each<[string, "allow" | "deny", string, CollectedAcl, Parameters<typeof warn>[3], string[]]>([
@@ -16,7 +16,7 @@ test.each<[string, "allow" | "deny", string, CollectedAcl, Parameters<typeof war
     "deny for the same bridge overrides our allow",
     "allow",
     "br0",
-    { rules: [{ type: "deny", bridge: "br0", file: F, line: 1 }, { type: "allow", bridge: "br0", file: F, line: 3 }], notes: [] },
+    { rules: [{ type: "deny", bridge: "br0", file: F, line: 1 }, { type: "allow", bridge: "br0", file: F, line: 2 }], notes: [] },
     {},
     ["`allow br0` has no effect: `deny br0` (/etc/qemu/bridge.conf:1) overrides it (the helper lets deny win over allow)"],
   ],
@@ -24,9 +24,25 @@ test.each<[string, "allow" | "deny", string, CollectedAcl, Parameters<typeof war
     "deny all overrides our allow",
     "allow",
     "br0",
-    { rules: [{ type: "deny-all", file: F, line: 1 }, { type: "allow", bridge: "br0", file: F, line: 3 }], notes: [] },
+    { rules: [{ type: "deny-all", file: F, line: 1 }, { type: "allow", bridge: "br0", file: F, line: 2 }], notes: [] },
     {},
     ["`allow br0` has no effect: `deny all` (/etc/qemu/bridge.conf:1) overrides it (the helper lets deny win over allow)"],
+  ],
+  [
+    "a foreign line grants the same access",
+    "allow",
+    "br0",
+    { rules: [{ type: "allow", bridge: "br0", file: "/etc/qemu/site.conf", line: 4 }, { type: "allow", bridge: "br0", file: F, line: 2 }], notes: [] },
+    {},
+    ["also allowed by `allow br0` (/etc/qemu/site.conf:4), which this resource does not manage: deleting it leaves that in place"],
+  ],
+  [
+    "our own line and allow all are not reported as foreign duplicates",
+    "allow",
+    "br0",
+    { rules: [{ type: "allow-all", file: F, line: 1 }, { type: "allow", bridge: "br0", file: F, line: 2 }], notes: [] },
+    {},
+    [],
   ],
   ["a deny entry is not warned about other denies", "deny", "br0", { rules: [{ type: "deny-all", file: F, line: 1 }], notes: [] }, {}, []],
   [
@@ -50,7 +66,7 @@ test.each<[string, "allow" | "deny", string, CollectedAcl, Parameters<typeof war
     "helper not setuid",
     "allow",
     "br0",
-    { rules: [{ type: "allow", bridge: "br0", file: F, line: 1 }], notes: [] },
+    { rules: [{ type: "allow", bridge: "br0", file: F, line: 2 }], notes: [] },
     { helper: { state: "not-setuid", path: "/usr/lib/qemu/qemu-bridge-helper", mode: 0o755, uid: 0 } },
     [
       "/usr/lib/qemu/qemu-bridge-helper is not setuid root (mode 0755, owner uid 0): only root can use -netdev bridge; for other users run `chown root /usr/lib/qemu/qemu-bridge-helper && chmod u+s /usr/lib/qemu/qemu-bridge-helper`",
@@ -60,7 +76,7 @@ test.each<[string, "allow" | "deny", string, CollectedAcl, Parameters<typeof war
     "confPath outside the namespace's overlay",
     "allow",
     "br0",
-    { rules: [{ type: "allow", bridge: "br0", file: F, line: 1 }], notes: [] },
+    { rules: [{ type: "allow", bridge: "br0", file: F, line: 2 }], notes: [] },
     { netns: "n1" },
     ['host.netns is "n1" but confPath is /etc/qemu/bridge.conf: a helper run in that namespace reads /etc/netns/n1/qemu/bridge.conf once /etc/netns/n1/qemu exists'],
   ],

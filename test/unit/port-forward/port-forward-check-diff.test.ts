@@ -41,6 +41,7 @@ test.each<[string, Record<string, unknown>, { property: string; reason: RegExp }
   ["IPv6 guest address", { ...base, guestAddress: "::1" }, [{ property: "guestAddress", reason: /IPv4/ }]],
   ["netdev with a space", { ...base, netdev: "net0 tcp::1-:2" }, [{ property: "netdev", reason: /netdev id/ }]],
   ["unknown key", { ...base, hostfwd: "x" }, [{ property: "(inputs)", reason: /hostfwd/ }]],
+  ["QMP socket path too long", { ...base, host: { stateDir: "/" + "d".repeat(90) } }, [{ property: "vm", reason: /unix socket limit of 107/ }]],
   ["relative stateDir", { ...base, host: { stateDir: "tmp" } }, [{ property: "host.stateDir", reason: /absolute/ }]],
 ])("check failures: %s", (_n, news, expected) => {
   const r = portForwardHandler.check({}, news);

@@ -1,47 +1,36 @@
 import * as pulumi from "@pulumi/pulumi";
+import { portForwardProps } from "../../../sdk/port-forward";
 
-type Registered = { type: string; name: string; inputs: Record<string, unknown> };
-const registered: Registered[] = [];
+const OUTPUTS = { name: undefined, rule: undefined, active: undefined, effectiveGuestAddress: undefined, created: undefined };
 
-beforeAll(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, instanceId: args.inputs.instanceId ?? "i-42" } };
-      },
-      call: () => ({}),
-    },
-    "proj",
-    "stack",
-    false,
-  );
+test("given a VM resource, the props carry its name, instanceId and host outputs", () => {
+  const vm = { name: pulumi.output("web"), instanceId: pulumi.output("i-42"), host: pulumi.output({ netns: "lab" }) };
+  const props = portForwardProps("ssh", { vm, hostPort: 2222, guestPort: 22 });
+  expect(props.vm).toBe(vm.name);
+  expect(props.vmInstanceId).toBe(vm.instanceId);
+  expect(props.host).toBe(vm.host);
+  expect(props).toMatchObject({ __name: "ssh", hostPort: 2222, guestPort: 22, ...OUTPUTS });
 });
 
-/** Resolve an Output in a unit test. */
-function value<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
-test("given a VM resource, PortForward passes its name, instanceId and host", async () => {
-  const { PortForward } = await import("../../../sdk/port-forward");
-  // A QemuVm-like resource (duck-typed: name, instanceId, host outputs).
-  const vm = {
-    name: pulumi.output("web"),
-    instanceId: pulumi.output("i-42"),
-    host: pulumi.output({ netns: "lab", stateDir: "/srv/lab" }),
-  };
-  const pf = new PortForward("ssh", { vm, hostPort: 2222, guestPort: 22 });
-  await value(pf.urn);
-  const r = registered.find((x) => x.name === "ssh")!;
-  expect(r.type).toBe("pulumi-nodejs:dynamic/qemu-lab:PortForward");
-  expect(r.inputs).toMatchObject({ __name: "ssh", vm: "web", vmInstanceId: "i-42", host: { netns: "lab", stateDir: "/srv/lab" }, hostPort: 2222, guestPort: 22 });
+test("explicit vmInstanceId and host win over the VM's", () => {
+  const vm = { name: pulumi.output("web"), instanceId: pulumi.output("i-42"), host: pulumi.output({ netns: "lab" }) };
+  const props = portForwardProps("ssh", { vm, vmInstanceId: "i-1", host: { stateDir: "/x" }, hostPort: 1, guestPort: 2 });
+  expect(props).toMatchObject({ vmInstanceId: "i-1", host: { stateDir: "/x" } });
 });
 
-test("given a VM name, PortForward passes it and the explicit instance id and host", async () => {
-  const { PortForward } = await import("../../../sdk/port-forward");
-  const pf = new PortForward("dns", { vm: "db", vmInstanceId: "i-7", protocol: "udp", hostPort: 5353, guestPort: 53, host: { stateDir: "/x" } });
-  await value(pf.urn);
-  const r = registered.find((x) => x.name === "dns")!;
-  expect(r.inputs).toMatchObject({ vm: "db", vmInstanceId: "i-7", protocol: "udp", host: { stateDir: "/x" } });
+test("given a VM name, the props carry it as is", () => {
+  expect(portForwardProps("dns", { vm: "db", protocol: "udp", hostPort: 5353, guestPort: 53 })).toEqual({
+    __name: "dns",
+    vm: "db",
+    vmInstanceId: undefined,
+    netdev: undefined,
+    protocol: "udp",
+    hostAddress: undefined,
+    hostPort: 5353,
+    guestAddress: undefined,
+    guestPort: 53,
+    adopt: undefined,
+    host: undefined,
+    ...OUTPUTS,
+  });
 });

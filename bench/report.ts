@@ -1,0 +1,207 @@
+/**
+ * Rendering the benchmark's results: the tables printed by `npm run bench` and docs/performance.md. Pure.
+ */
+import type { MachineInfo } from "./machine";
+import type { LabSamples } from "./network-lab";
+import { linearFit, median, ratio } from "./stats";
+import type { VmSamples } from "./vm";
+
+/** One judged target. `met` is undefined when it could not be measured (or in short mode). */
+export interface TargetRow {
+  target: string;
+  measured: string;
+  limit: string;
+  met?: boolean;
+}
+
+/** Every result of one run. */
+export interface BenchResult {
+  date: string;
+  short: boolean;
+  reps: number;
+  sizes: number[];
+  machine: MachineInfo;
+  labs: LabSamples[];
+  libvirtNote?: string;
+  vm?: VmSamples;
+  vmNote?: string;
+}
+
+const sec = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "n/a" : (ms / 1000).toFixed(3));
+const times = (r: number | undefined): string => (r === undefined ? "n/a" : `${r.toFixed(2)}×`);
+const med = (xs: readonly number[] | undefined): number | undefined => (xs && xs.length ? median(xs) : undefined);
+
+/** A pipe table (valid Markdown, readable as text). */
+export function pipeTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+/** The main table: seconds (medians) per size and step, and every ratio to the shell script (a). */
+export function timingTable(labs: readonly LabSamples[]): string {
+  const rows: string[][] = [];
+  for (const lab of labs) {
+    const steps: Array<[string, number[] | undefined, number[], number[], number[] | undefined]> = [
+      ["up", lab.provider.up, lab.shell.up, lab.batch.up, lab.libvirt?.up],
+      ["refresh (whole operation)", lab.provider.refresh, lab.shell.refresh, lab.batch.refresh, lab.libvirt?.refresh],
+      ["refresh: Read calls only", lab.provider.reads, lab.shell.refresh, lab.batch.refresh, lab.libvirt?.refresh],
+      ["destroy", lab.provider.destroy, lab.shell.destroy, lab.batch.destroy, lab.libvirt?.destroy],
+    ];
+    for (const [step, p, a, b, c] of steps) {
+      const [mp, ma, mb, mc] = [med(p), med(a), med(b), med(c)];
+      rows.push([
+        String(lab.n),
+        step,
+        sec(mp),
+        sec(ma),
+        sec(mb),
+        sec(mc),
+        times(ratio(mp, ma)),
+        times(ratio(mb, ma)),
+        times(ratio(mc, ma)),
+        mp === undefined ? "n/a" : (mp / lab.n).toFixed(1),
+      ]);
+    }
+  }
+  return pipeTable(
+    ["N", "step", "provider s", "(a) shell s", "(b) ip -batch s", "(c) libvirt s", "provider/(a)", "(b)/(a)", "(c)/(a)", "provider ms/bridge"],
+    rows,
+  );
+}
+
+/** Processes and memory: what each approach started, and the provider process's peak memory. */
+export function processTable(labs: readonly LabSamples[]): string {
+  const rows = labs.map((lab) => {
+    const p = lab.provider;
+    const m = med(p.peakKiB);
+    return [
+      String(lab.n),
+      String(p.resources),
+      `${med(p.upSpawns) ?? "n/a"} / ${lab.shell.upProcesses ?? "n/a"} / ${lab.batch.upProcesses ?? "n/a"}`,
+      `${med(p.refreshSpawns) ?? "n/a"} / ${med(p.readsProcesses) ?? "n/a"} / ${lab.shell.refreshProcesses ?? "n/a"}`,
+      `${med(p.destroySpawns) ?? "n/a"} / ${lab.shell.destroyProcesses ?? "n/a"} / ${lab.batch.destroyProcesses ?? "n/a"}`,
+      m === undefined ? "n/a" : (m / 1024).toFixed(1),
+      String(Math.max(0, ...p.drift)),
+    ];
+  });
+  return pipeTable(
+    [
+      "N",
+      "resources",
+      "up processes: provider / (a) / (b)",
+      "refresh processes: provider op / Read calls / (a)",
+      "destroy processes: provider / (a) / (b)",
+      "provider peak MiB",
+      "drift on refresh",
+    ],
+    rows,
+  );
+}
+
+/** Which commands the provider process ran for the largest lab (from the probe). */
+export function commandTable(lab: LabSamples | undefined): string {
+  if (!lab) return "";
+  const ops = ["up", "refresh", "reads", "destroy"] as const;
+  const rows = ops.map((op) => [op === "reads" ? "Read calls" : op, lab.provider.commands[op].map(([k, c]) => `${c}× ${k}`).join(", ") || "none"]);
+  return pipeTable([`operation (N=${lab.n})`, "processes the provider started"], rows);
+}
+
+/** The VM table: create → forwarded port answering, by the provider and by hand; destroy. */
+export function vmTable(vm: VmSamples | undefined): string {
+  if (!vm) return "";
+  const rows = [
+    ["create → guest's forwarded port answers (provider: up of QemuVm + PortForward)", sec(med(vm.providerBoot))],
+    ["same QEMU command line started by hand, polling the port", sec(med(vm.manualBoot))],
+    ["provider overhead", times(ratio(med(vm.providerBoot), med(vm.manualBoot)))],
+    ["destroy, guest powers off on ACPI shutdown", sec(med(vm.destroyCooperative))],
+    ["destroy, guest ignores ACPI shutdown (stop timeout → kill)", sec(med(vm.destroyStubborn))],
+  ];
+  return pipeTable(["VM step", "seconds (median)"], rows);
+}
+
+/** The targets from the performance issue, judged on the largest lab size measured. */
+export function targetRows(result: BenchResult): TargetRow[] {
+  const judge = !result.short;
+  const lab = result.labs[result.labs.length - 1];
+  if (!lab) return [];
+  const p = lab.provider;
+  const upRatio = ratio(med(p.up), med(lab.shell.up));
+  const destroyRatio = ratio(med(p.destroy), med(lab.shell.destroy));
+  const reads = med(p.reads);
+  const refreshSpawns = med(p.refreshSpawns);
+  const peak = med(p.peakKiB);
+  const rows: TargetRow[] = [
+    { target: `up, N=${lab.n}: provider / shell script (a)`, measured: times(upRatio), limit: "≤ 1.00×", met: upRatio !== undefined ? upRatio <= 1.0 : undefined },
+    {
+      target: `destroy, N=${lab.n}: provider / shell script (a)`,
+      measured: times(destroyRatio),
+      limit: "≤ 1.10×",
+      met: destroyRatio !== undefined ? destroyRatio <= 1.1 : undefined,
+    },
+    {
+      target: `refresh of the whole lab (${p.resources} resources): Read calls`,
+      measured: `${sec(reads)} s (whole operation incl. provider start: ${sec(med(p.refresh))} s)`,
+      limit: "≤ 0.5 s",
+      met: reads !== undefined ? reads <= 500 : undefined,
+    },
+    {
+      target: "refresh: processes the provider spawned (whole operation)",
+      measured: String(refreshSpawns ?? "n/a"),
+      limit: "≤ 5",
+      met: refreshSpawns !== undefined ? refreshSpawns <= 5 : undefined,
+    },
+    {
+      target: `provider peak memory (VmHWM), N=${lab.n}`,
+      measured: peak === undefined ? "n/a" : `${(peak / 1024).toFixed(1)} MiB`,
+      limit: "≤ 150 MB (143 MiB)",
+      met: peak !== undefined ? peak * 1024 <= 150e6 : undefined,
+    },
+  ];
+  for (const step of ["up", "destroy"] as const) {
+    const fit = linearFit(result.labs.map((l) => ({ n: l.n, ms: median(l.provider[step]) })));
+    rows.push({
+      target: `${step} cost linear in N (least-squares line through every N)`,
+      measured: fit ? `${fit.slope.toFixed(1)} ms/bridge + ${(fit.intercept / 1000).toFixed(2)} s fixed; worst point ${(fit.maxDeviation * 100).toFixed(0)}% off the line` : "needs ≥ 2 sizes",
+      limit: "every point within 15% of the line",
+      met: fit ? fit.maxDeviation <= 0.15 : undefined,
+    });
+  }
+  const vm = result.vm;
+  const overhead = vm ? ratio(med(vm.providerBoot), med(vm.manualBoot)) : undefined;
+  rows.push({
+    target: "VM: provider create→port time over QEMU's own boot-to-port time",
+    measured: overhead === undefined ? (result.vmNote ?? "not measured") : `+${((overhead - 1) * 100).toFixed(1)}%`,
+    limit: "≤ +5%",
+    met: overhead !== undefined ? overhead <= 1.05 : undefined,
+  });
+  return judge ? rows : rows.map((r) => ({ ...r, met: undefined }));
+}
+
+/** Targets as a table. */
+export function targetTable(rows: readonly TargetRow[]): string {
+  return pipeTable(
+    ["target", "measured", "limit", "met"],
+    rows.map((r) => [r.target, r.measured, r.limit, r.met === undefined ? "—" : r.met ? "yes" : "NO"]),
+  );
+}
+
+/** Everything `npm run bench` prints. */
+export function renderConsole(result: BenchResult): string {
+  const largest = result.labs[result.labs.length - 1];
+  return [
+    `Network lab (medians of ${result.reps} repetition${result.reps === 1 ? "" : "s"}; ratios to the shell script (a) measured in this run)`,
+    timingTable(result.labs),
+    "",
+    processTable(result.labs),
+    "",
+    commandTable(largest),
+    "",
+    result.libvirtNote ? `(c) libvirt: ${result.libvirtNote}\n` : "",
+    result.vm ? vmTable(result.vm) : `VM: ${result.vmNote ?? "not measured"}`,
+    "",
+    `Targets${result.short ? " (short mode: not judged)" : ""}`,
+    targetTable(targetRows(result)),
+    "",
+  ].join("\n");
+}

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import type { HostFiles } from "../files/types";
 import { hasUndecodableBytes, parseConf, renderConf, type ConfFile } from "./conf-file";
+import { forgetSharedRead } from "./shared-read";
 
 /** A pure change to a parsed bridge.conf. */
 export type ConfEdit = (conf: ConfFile) => ConfFile;
@@ -69,7 +70,10 @@ class ConfWriter {
       }
     }
     const after = renderConf(conf);
-    if (after !== before) await this.files.writeTextAtomic(this.confPath, after); // new file 0644, existing keeps its mode
+    if (after !== before) {
+      await this.files.writeTextAtomic(this.confPath, after); // new file 0644, existing keeps its mode
+      forgetSharedRead(this.files, this.confPath);
+    }
     return () => outcomes.forEach((settle) => settle());
   }
 }

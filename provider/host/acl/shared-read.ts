@@ -13,7 +13,14 @@ export function sharedReadText(files: HostFiles, p: string): Promise<string | un
   const pending = byPath.get(p);
   if (pending) return pending;
   const map = byPath;
-  const read = files.readText(p).finally(() => map.delete(p));
+  const read: Promise<string | undefined> = files.readText(p).finally(() => {
+    if (map.get(p) === read) map.delete(p);
+  });
   map.set(p, read);
   return read;
+}
+
+/** After writing p: reads already in flight may predate the write, so later callers must not join them. */
+export function forgetSharedRead(files: HostFiles, p: string): void {
+  inflight.get(files)?.delete(p);
 }

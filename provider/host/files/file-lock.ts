@@ -1,4 +1,5 @@
 import { promises as fs, constants } from "node:fs";
+import * as path from "node:path";
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
@@ -78,8 +79,13 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<string> {
 /** Create the lock file exclusively with our token; false when it exists. */
 async function tryCreate(p: string, token: string): Promise<boolean> {
   let fh;
+  const open = () => fs.open(p, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
   try {
-    fh = await fs.open(p, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+    fh = await open().catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+      await fs.mkdir(path.dirname(p), { recursive: true, mode: 0o755 }); // the lock's directory may not exist yet
+      return open();
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;

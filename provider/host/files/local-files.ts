@@ -67,6 +67,14 @@ export class LocalFiles implements HostFiles {
     }
   }
 
+  async isEmptyDir(p: string): Promise<boolean> {
+    try {
+      return (await fs.readdir(p)).length === 0;
+    } catch {
+      return false;
+    }
+  }
+
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
     return withFileLock(lockPath, fn);
   }

@@ -17,4 +17,6 @@ export interface HostFiles {
   exists(path: string): Promise<boolean>;
   /** Run fn holding an exclusive lock named by lockPath, across calls in this process and across processes. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
+  /** True when path is a directory with no entries (false when missing or not a directory). */
+  isEmptyDir?(path: string): Promise<boolean>;
 }

@@ -2,6 +2,7 @@ import type { Host } from "../host";
 import { checkBridgeAccess, defaultAclPath } from "../acl/index";
 import type { QemuVmSpec } from "./qemu-argv";
 import { conflictingListeners, parseListeners } from "./listeners";
+import { probeKvm } from "./kvm-probe";
 
 /** One thing that would make QEMU fail to start, with the fix. */
 export interface PreflightProblem {
@@ -25,15 +26,17 @@ export class PreflightError extends Error {
 /**
  * Diagnose what users trip over before QEMU runs: a missing or non-setuid bridge helper, a missing
  * bridge, a bridge.conf ACL that denies the bridge, host ports already taken in the namespace, missing
- * image files, `accel: "kvm"` without /dev/kvm. Reads only (one `ss` process when there are host forwards).
+ * image files, `accel: "kvm"` where KVM cannot run guests. Reads only (one `ss` process when there are host forwards).
  */
 export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAsRoot?: boolean } = {}): Promise<PreflightProblem[]> {
   const problems: PreflightProblem[] = [];
   const files = host.files;
   const where = host.netns ? `network namespace "${host.netns}"` : "the root network namespace";
 
-  if (spec.accel === "kvm" && !(await files.exists("/dev/kvm")))
-    problems.push({ property: "accel", what: "/dev/kvm does not exist (KVM unavailable)", fix: 'use accel: "auto" (falls back to TCG) or "tcg", or load the kvm module' });
+  if (spec.accel === "kvm") {
+    const kvm = await probeKvm(host);
+    if (!kvm.usable) problems.push({ property: "accel", what: `KVM is not usable: ${kvm.detail}`, fix: 'use accel: "auto" (falls back to TCG) or "tcg", or fix KVM (kvm module, /dev/kvm access, nested virtualization)' });
+  }
 
   for (const [p, path] of [["kernel", spec.kernel], ["initrd", spec.initrd]] as const)
     if (path && !(await files.exists(path))) problems.push({ property: p, what: `${path} does not exist`, fix: "point it at an existing file" });
@@ -88,15 +91,21 @@ export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAs
 
 /** The bridge helper must exist, and be setuid root unless QEMU runs as root. */
 async function helperProblem(host: Host, helper: string, root: boolean): Promise<{ what: string; fix: string } | undefined> {
-  let out: string;
-  try {
-    out = (await host.runner.run(["stat", "-L", "-c", "%u %a", helper], { timeoutMs: 5000 })).stdout.trim();
-  } catch {
-    return { what: `the bridge helper ${helper} does not exist`, fix: "install qemu-system-common (it ships qemu-bridge-helper) or set `helper` to its path" };
-  }
-  const [uid, mode] = out.split(" ");
-  const setuidRoot = uid === "0" && (parseInt(mode ?? "0", 8) & 0o4000) !== 0;
+  const st = await helperStat(host, helper);
+  if (!st) return { what: `the bridge helper ${helper} does not exist`, fix: "install qemu-system-common (it ships qemu-bridge-helper) or set `helper` to its path" };
+  const setuidRoot = st.uid === 0 && (st.mode & 0o4000) !== 0;
   if (!root && !setuidRoot)
     return { what: `the bridge helper ${helper} is not setuid root, so it cannot create a tap device for a non-root QEMU`, fix: `sudo chown root ${helper} && sudo chmod u+s ${helper}` };
   return undefined;
+}
+
+/** Owner and mode of the helper: from HostFiles when it can stat, else one `stat` command. */
+async function helperStat(host: Host, helper: string): Promise<{ mode: number; uid: number } | undefined> {
+  if (host.files.stat) return host.files.stat(helper);
+  try {
+    const [uid, mode] = (await host.runner.run(["stat", "-L", "-c", "%u %a", helper], { timeoutMs: 5000 })).stdout.trim().split(" ");
+    return { uid: Number(uid), mode: parseInt(mode ?? "0", 8) };
+  } catch {
+    return undefined;
+  }
 }

@@ -32,14 +32,9 @@ async function ensureOverlayMountPoint(files: HostFiles, confPath: string): Prom
  * Re-read the file and describe our entry as it is; undefined when the entry is gone (file
  * missing, marker removed, or its line removed by hand).
  */
-async function observe(
-  files: HostFiles,
-  id: string,
-  base: Omit<BridgeAclState, "line" | "warnings" | "action">,
-  afterWrite = false,
-): Promise<BridgeAclState | undefined> {
-  // After our own write, never join a read that started before it.
-  const text = afterWrite ? await files.readText(base.confPath) : await sharedReadText(files, base.confPath);
+async function observe(files: HostFiles, id: string, base: Omit<BridgeAclState, "line" | "warnings" | "action">): Promise<BridgeAclState | undefined> {
+  // Shared with concurrent readers; editConf drops in-flight reads when it writes, so this never predates our write.
+  const text = await sharedReadText(files, base.confPath);
   if (text === undefined) return undefined;
   const entry = entriesOf(text).get(id);
   if (!entry?.rule) return undefined;
@@ -74,7 +69,7 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     await ensureOverlayMountPoint(files, confPath);
     await editConf(files, confPath, (c) => upsertEntry(c, id, inputs.action, inputs.bridge));
     try {
-      const outs = await observe(files, id, { name: inputs.name, bridge: inputs.bridge, confPath, host: inputs.host }, true);
+      const outs = await observe(files, id, { name: inputs.name, bridge: inputs.bridge, confPath, host: inputs.host });
       if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
       return { id, outs };
     } catch (e) {
@@ -94,7 +89,7 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     const confPath = olds.confPath; // a different file is a replacement (see diff)
     await ensureOverlayMountPoint(files, confPath);
     await editConf(files, confPath, (c) => upsertEntry(c, id, news.action, news.bridge));
-    const outs = await observe(files, id, { name: news.name, bridge: news.bridge, confPath, host: news.host }, true);
+    const outs = await observe(files, id, { name: news.name, bridge: news.bridge, confPath, host: news.host });
     if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
     return outs;
   },

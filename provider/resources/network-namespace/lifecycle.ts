@@ -1,10 +1,26 @@
 import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
+import type { HostFiles } from "../../host/files/types";
 import { addNetns, deleteNetns, listNetns } from "../../host/netns/netns-ops";
 import { diffNetworkNamespace } from "./diff";
 import { networkNamespaceInputsSchema, type NetworkNamespaceInputs, type NetworkNamespaceState } from "./schema";
 
 const KIND = "NetworkNamespace";
+
+/**
+ * `ip netns exec` config lives in /etc/netns/<name>/ (BridgeAcl writes qemu/bridge.conf there). `ip netns delete`
+ * leaves it; remove what is left only when it holds nothing: an empty bridge.conf and empty directories.
+ */
+async function removeEmptyNetnsEtc(files: HostFiles, name: string): Promise<void> {
+  const dir = `/etc/netns/${name}`;
+  const conf = `${dir}/qemu/bridge.conf`;
+  const text = await files.readText(conf);
+  if (text !== undefined && text.trim() === "") await files.remove(conf);
+  for (const d of [`${dir}/qemu`, dir]) {
+    if (!(await files.isEmptyDir?.(d))) return;
+    await files.remove(d);
+  }
+}
 
 function runnerOf(ctx: ResourceContext) {
   return ctx.hosts.hostFor({}).runner;
@@ -49,5 +65,6 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
   async delete(id, olds, ctx) {
     if (olds.created === false) return; // adopted: not ours to remove
     await deleteNetns(runnerOf(ctx), id);
+    await removeEmptyNetnsEtc(ctx.hosts.hostFor({}).files, id);
   },
 };

@@ -6,6 +6,7 @@ import { vmPaths, type VmPaths } from "../../host/qemu/vm-paths";
 import { buildQemuArgv, type QemuVmSpec } from "../../host/qemu/qemu-argv";
 import { stableMac } from "../../host/qemu/mac-address";
 import { diagnoseVm, PreflightError } from "../../host/qemu/preflight";
+import { probeKvm } from "../../host/qemu/kvm-probe";
 import { findOurQemu, launchQemu, liveProcess, readPidFile, readVmMeta, isOurQemu, signalPid, waitForExit, type VmMeta } from "../../host/qemu/qemu-process";
 import { queryRuntime, stopQemu, waitUntilRunning, type VmRuntimeStatus } from "../../host/qemu/qemu-control";
 import { withQmp } from "../../host/qemu/qmp-client";
@@ -69,7 +70,7 @@ async function ourLiveQemu(host: Host, paths: VmPaths, instanceId?: string): Pro
  * started (by pid, after checking it is ours) and remove the state dir, then rethrow.
  */
 async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: number } = {}): Promise<QemuVmState> {
-  const spec = specOf(inputs);
+  const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
   const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
   if (problems.length) throw new PreflightError(problems);
   const paths = pathsOf(host, inputs.name);
@@ -96,6 +97,16 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
     await undoStart(host, paths, argv);
     throw e;
   }
+}
+
+/**
+ * `auto` means KVM when it can really run guests here, else TCG. QEMU's own `-accel kvm -accel tcg`
+ * falls back only when KVM fails to initialize; a KVM that initializes and then hangs the guest (nested
+ * setups) needs the probe.
+ */
+async function resolveAccel(host: Host, accel: QemuVmInputs["accel"]): Promise<"kvm" | "tcg"> {
+  if (accel !== "auto") return accel;
+  return (await probeKvm(host)).usable ? "kvm" : "tcg";
 }
 
 /**

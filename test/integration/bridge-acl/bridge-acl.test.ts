@@ -126,6 +126,7 @@ test("another process editing the same file concurrently loses no entries", asyn
   const compiled = compileForChild([
     "provider/host/acl/conf-writer.ts",
     "provider/host/acl/conf-file.ts",
+    "provider/host/acl/shared-read.ts",
     "provider/host/acl/owned-entries.ts",
     "provider/host/acl/helper-parse.ts",
     "provider/host/files/local-files.ts",

@@ -33,6 +33,19 @@ describe("NetworkNamespace on the real host", () => {
     expect(netnsList()).toContain(name);
   });
 
+  test("delete removes /etc/netns/<name> only when nothing is left in it", async () => {
+    const fs = await import("node:fs");
+    const p = makeProvider(testContext());
+    for (const content of ["", "allow br0\n"]) {
+      const name = spaces.track(uniqueName("qlet"));
+      const { id, outs } = await checkAndCreate(p, { name });
+      fs.mkdirSync(`/etc/netns/${name}/qemu`, { recursive: true });
+      fs.writeFileSync(`/etc/netns/${name}/qemu/bridge.conf`, content);
+      await p.delete!(id, outs);
+      expect(fs.existsSync(`/etc/netns/${name}`)).toBe(content !== "");
+    }
+  });
+
   test("auto-names from the resource name and keeps the name on later checks", async () => {
     const p = makeProvider(testContext());
     const first = await p.check!({}, { __name: "lab" });

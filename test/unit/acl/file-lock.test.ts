@@ -46,6 +46,12 @@ test("excludes concurrent async callers in one process and removes its lock file
   expect(fs.existsSync(lock)).toBe(false);
 });
 
+test("creates the lock's directory when it is missing", async () => {
+  const lock = path.join(dir, "new", "sub", "x.lock");
+  await expect(withFileLock(lock, async () => fs.existsSync(lock))).resolves.toBe(true);
+  expect(fs.existsSync(lock)).toBe(false);
+});
+
 test("releases the lock when fn throws", async () => {
   const lock = path.join(dir, "x.lock");
   await expect(withFileLock(lock, async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
@@ -67,6 +73,24 @@ test("breaks a lock whose pid was reused by another process (start time differs)
   const lock = path.join(dir, "x.lock");
   fs.writeFileSync(lock, `1 999999999999\n`); // pid 1 lives, but did not start then
   await expect(withFileLock(lock, async () => "ok")).resolves.toBe("ok");
+});
+
+test("an empty lock file is a writer between open and write: waited for while fresh, broken once old", async () => {
+  const lock = path.join(dir, "x.lock");
+  fs.writeFileSync(lock, "");
+  await expect(withFileLock(lock, async () => "no", { timeoutMs: 50 })).rejects.toThrow(/timed out after 50 ms/);
+  const past = new Date(Date.now() - 10_000);
+  fs.utimesSync(lock, past, past);
+  await expect(withFileLock(lock, async () => "ok")).resolves.toBe("ok");
+});
+
+test("a breaker file left by a dead process does not block recovery", async () => {
+  const lock = path.join(dir, "x.lock");
+  const dead = Number(execFileSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).trim());
+  fs.writeFileSync(lock, `${dead} 1\n`);
+  fs.writeFileSync(`${lock}.break`, `${dead} 1\n`);
+  await expect(withFileLock(lock, async () => "ok", { timeoutMs: 1000 })).resolves.toBe("ok");
+  expect(fs.readdirSync(dir)).toEqual([]);
 });
 
 test("waits for a live holder, then times out with a clear error naming it", async () => {

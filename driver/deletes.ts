@@ -3,7 +3,7 @@
  * and `retainOnDelete`.
  */
 import { deletionRounds, transitiveDependencies } from "./graph";
-import { Operation, outputsForProvider, resourceError } from "./operation";
+import { Operation, outputsForProvider } from "./operation";
 import { formatStepLine } from "./printer";
 import type { ResourceState } from "./state-file";
 import type { StepResult } from "./types";
@@ -74,7 +74,7 @@ export async function runDeletes(op: Operation, items: DeleteItem[]): Promise<vo
         try {
           await deleteResource(op, byResource.get(r)!);
         } catch (err) {
-          op.fail(resourceError(r.urn, err));
+          op.fail(err, r.urn);
           for (const dep of transitiveDependencies(r, condemned)) kept.add(dep);
         }
       }),

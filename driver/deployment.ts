@@ -4,7 +4,7 @@
  */
 import type { MonitorHandlers, RegisterResourceReply, RegisterResourceRequest } from "./monitor-server";
 import { DeleteItem, protectedError, runDeletes } from "./deletes";
-import { Operation, outputsForProvider, resourceError } from "./operation";
+import { Operation, outputsForProvider } from "./operation";
 import { applyIgnoreChanges, changedKeys, diffProperties, displayDiff, hasChanges, PropertyDiff } from "./property-diff";
 import { ResourceInitError } from "./provider-client";
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
@@ -51,7 +51,11 @@ export class Deployment implements MonitorHandlers {
   /** Live entries at the start, by URN (what the program's registrations are matched against). */
   private readonly olds: Map<string, ResourceState>;
 
+  private readonly stackUrn: string;
+
   constructor(private readonly op: Operation) {
+    const { project, stack } = op.settings;
+    this.stackUrn = makeUrn(stack, project, ROOT_STACK_TYPE, `${project}-${stack}`);
     this.olds = new Map(op.snapshot.resources.filter((r) => !r.delete).map((r) => [r.urn, r]));
   }
 
@@ -59,8 +63,7 @@ export class Deployment implements MonitorHandlers {
   registerResource(req: RegisterResourceRequest): Promise<RegisterResourceReply> {
     const urn = makeUrn(this.op.settings.stack, this.op.settings.project, req.type, req.name, req.parent || undefined);
     const work = this.register(urn, req).catch((err: unknown) => {
-      const wrapped = resourceError(urn, err);
-      this.op.fail(wrapped);
+      this.op.fail(err, urn);
       throw err;
     });
     this.track(work);
@@ -79,7 +82,8 @@ export class Deployment implements MonitorHandlers {
 
   /** MonitorHandlers: program log messages become diagnostics. */
   log(severity: "debug" | "info" | "warning" | "error", message: string, urn: string): void {
-    this.op.diagnose(severity, message, urn);
+    // Why the stack: the engine attributes a program's resource-less messages to the root stack.
+    this.op.diagnose(severity, message, urn || this.stackUrn);
   }
 
   /** Waits for every registration still being handled (e.g. after the program crashed). */

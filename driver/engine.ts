@@ -6,7 +6,7 @@ import { killAndWait, resolvePulumiDir } from "./child";
 import { runDeletes } from "./deletes";
 import { Deployment } from "./deployment";
 import { MonitorServer } from "./monitor-server";
-import { Operation, outputsForProvider, resourceError } from "./operation";
+import { Operation, outputsForProvider } from "./operation";
 import type { Writer } from "./printer";
 import { configEnv, readProjectFile, startProgram } from "./program";
 import { changedKeys, diffProperties, hasChanges } from "./property-diff";
@@ -113,7 +113,7 @@ export async function runUpdate(options: EngineOptions, dryRun: boolean): Promis
     if (code === 0 && op.errors.length === 0) await deployment.deleteLeftovers();
     if (!dryRun) await op.snapshot.flush();
   } catch (err) {
-    op.fail(err instanceof Error ? err : new Error(String(err)));
+    op.fail(err);
   } finally {
     if (program) await killAndWait(program.child);
     await monitor?.close();
@@ -160,14 +160,14 @@ export async function runRefresh(options: EngineOptions): Promise<OperationResul
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           op.addStep({ urn: r.urn, type: r.type, op: "refresh", custom: true, id: r.id, diffs: [], replaceKeys: [], error: message });
-          op.fail(resourceError(r.urn, err));
+          op.fail(err, r.urn);
         }
       }),
     );
     op.outputs = op.stackOutputs();
     await op.snapshot.flush();
   } catch (err) {
-    op.fail(err instanceof Error ? err : new Error(String(err)));
+    op.fail(err);
   } finally {
     await op.close();
   }
@@ -183,7 +183,7 @@ export async function runDestroy(options: EngineOptions): Promise<OperationResul
     op.outputs = op.stackOutputs();
     await op.snapshot.flush();
   } catch (err) {
-    op.fail(err instanceof Error ? err : new Error(String(err)));
+    op.fail(err);
   } finally {
     await op.close();
   }

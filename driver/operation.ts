@@ -29,7 +29,7 @@ export interface OperationSettings {
 }
 
 /** An error that belongs to one resource; its message names the resource. */
-export function resourceError(urn: string, err: unknown): Error {
+function resourceError(urn: string, err: unknown): Error {
   const parsed = parseUrn(urn);
   const message = err instanceof Error ? err.message : String(err);
   const wrapped = new Error(`${parsed ? `${parsed.type} (${parsed.name})` : urn}: ${message}`);
@@ -105,10 +105,11 @@ export class Operation {
     return full;
   }
 
-  /** Records an error (already wrapped with its resource when it belongs to one). */
-  fail(err: Error): void {
-    this.errors.push(err);
-    this.diagnose("error", err.message);
+  /** Records an error; with `urn`, the aggregate's message names the resource (the diagnostic sits under it). */
+  fail(err: unknown, urn?: string): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.errors.push(urn ? resourceError(urn, error) : error);
+    this.diagnose("error", error.message, urn);
   }
 
   /** Kills the provider process if one was started. */
@@ -122,7 +123,7 @@ export class Operation {
   /** Builds the result, prints the footer, and throws an {@link OperationError} when anything failed. */
   finish(): OperationResult {
     const summary: Partial<Record<StepOp, number>> = {};
-    for (const s of this.steps) summary[s.op] = (summary[s.op] ?? 0) + 1;
+    for (const s of this.steps) if (!s.error) summary[s.op] = (summary[s.op] ?? 0) + 1;
     const result: OperationResult = {
       kind: this.settings.kind,
       steps: this.steps,

@@ -73,6 +73,8 @@ export class Printer {
       this.write(`    ${sym}${n} ${preview ? `to ${op}` : PAST[op]}\n`);
     }
     if (result.summary.same) this.write(`    ${result.summary.same} unchanged\n`);
+    const failed = result.steps.filter((s) => s.error).length;
+    if (failed) this.write(`    ${failed} failed\n`);
     this.write(`\nDuration: ${(result.durationMs / 1000).toFixed(1)}s\n`);
   }
 }

@@ -6,6 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { childEnv, spawnTracked, waitForExit } from "./child";
+import { withInspectGuard } from "./preload";
 
 /** What the driver uses from `Pulumi.yaml`. */
 export interface ProjectFile {
@@ -103,6 +104,7 @@ export function startProgram(options: ProgramOptions): { child: ChildProcess; ex
     PULUMI_NODEJS_TRANSPILE_ONLY: options.typeCheck ? "false" : "true",
     ...options.env,
   });
+  env.NODE_OPTIONS = withInspectGuard(env.NODE_OPTIONS);
   const child = spawnTracked(process.execPath, args, { cwd: options.programDir, env }, options.onStdout, options.onStderr);
   return { child, exited: waitForExit(child) };
 }

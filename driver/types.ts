@@ -51,7 +51,7 @@ export interface OperationResult {
   steps: StepResult[];
   /** Stack outputs (previews may contain the unknown sentinel). */
   outputs: PropertyMap;
-  /** Number of steps per op. */
+  /** Number of successful steps per op (failed steps carry `error` and are not counted). */
   summary: Partial<Record<StepOp, number>>;
   diagnostics: Diagnostic[];
   durationMs: number;

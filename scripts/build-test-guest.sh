@@ -35,7 +35,8 @@
 # Interfaces are named eth0, eth1, ... in driver load order (all virtio NICs first, then e1000),
 # and within a driver in PCI slot order; the IF lines print mac= and driver= to map them.
 # Console (ttyS0) markers: "QEMU-LAB-GUEST IF <ifname> ..." per NIC, then
-#   "QEMU-LAB-GUEST READY name=... acpi=poweroff|ignore listen=... addrs=..." once listeners are up,
+#   "QEMU-LAB-GUEST READY name=N acpi=poweroff|ignore listen=P,.. kernel=K uptime=S addrs=eth0=A/L+A/L,eth1=none"
+#   once listeners are up (link-local fe80:: addresses omitted),
 #   and "QEMU-LAB-GUEST POWEROFF" when the power button is handled.
 set -euo pipefail
 
@@ -218,18 +219,22 @@ else
 fi
 EOF
 
-# udhcpc hook: apply the lease, record it for the READY wait.
+# udhcpc hook: apply the lease (touching only the leased address, so static ones on the same NIC
+# survive), record it for the READY wait.
 cat >"$ROOTFS/etc/udhcpc/default.script" <<'EOF'
 #!/bin/sh
-# udhcpc event hook (env: interface ip subnet mask router dns domain)
+# udhcpc event hook (env: interface ip mask router dns domain); lease kept in /run/dhcp.$interface
+lease=/run/dhcp.$interface
+old=$(cat "$lease" 2>/dev/null)
 case "$1" in
   deconfig)
-    ip -4 addr flush dev "$interface" 2>/dev/null
-    ip link set "$interface" up
+    [ -n "$old" ] && ip addr del "$old" dev "$interface" 2>/dev/null
+    rm -f "$lease"
     ;;
   bound|renew)
-    ip -4 addr flush dev "$interface"
-    ip addr add "$ip/${mask:-24}" dev "$interface"
+    new="$ip/${mask:-24}"
+    [ -n "$old" ] && [ "$old" != "$new" ] && ip addr del "$old" dev "$interface" 2>/dev/null
+    ip addr add "$new" dev "$interface" 2>/dev/null
     if [ -n "$router" ]; then
       ip route del default dev "$interface" 2>/dev/null
       for r in $router; do ip route add default via "$r" dev "$interface" && break; done
@@ -237,7 +242,7 @@ case "$1" in
     : >/etc/resolv.conf
     [ -n "$domain" ] && echo "search $domain" >>/etc/resolv.conf
     for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
-    echo "$ip/${mask:-24}" >"/run/dhcp.$interface"
+    echo "$new" >"$lease"
     ;;
 esac
 exit 0
@@ -257,7 +262,7 @@ cat >"$ROOTFS/init" <<'EOF'
 # PID 1 of the qemu-lab test guest; cmdline contract documented in scripts/build-test-guest.sh.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t devtmpfs devtmpfs /dev
-# The archive has no /dev/console node (built unprivileged), so attach to it once devtmpfs is up.
+# devtmpfs hides the archive's /dev: re-attach stdio to the console node it provides.
 exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -390,8 +395,8 @@ done
 ADDRS=
 for ifc in $IFACES; do
   path=/sys/class/net/$ifc
-  a=$(ip -o addr show dev "$ifc" | awk '$3 == "inet" || $3 == "inet6" { print $4 }' | grep -v '^fe80:' | tr '\n' ',')
-  a=${a%,}
+  a=$(ip -o addr show dev "$ifc" | awk '$3 == "inet" || $3 == "inet6" { print $4 }' | grep -v '^fe80:' | tr '\n' '+')
+  a=${a%+}
   drv=$(readlink "$path/device/driver" 2>/dev/null)
   log "IF $ifc mac=$(cat "$path/address") driver=${drv##*/} addrs=${a:-none}"
   ADDRS="$ADDRS${ADDRS:+,}$ifc=${a:-none}"
@@ -405,10 +410,39 @@ EOF
 
 chmod 0755 "$ROOTFS/init" "$ROOTFS/bin/lab-banner" "$ROOTFS/etc/udhcpc/default.script" "$ROOTFS/etc/acpi/PWRF/00000080"
 
-# Deterministic archive: fixed mtimes, sorted entries, root ownership, no gzip name/time.
-find "$ROOTFS" -exec touch -h -d "@$EPOCH" {} +
-(cd "$ROOTFS" && find . -mindepth 1 | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) \
-  | gzip -9 -n >"$WORK/initrd.cpio.gz"
+# newc writer (kernel docs: early-userspace/buffer-format): cpio tools store host inode numbers,
+# this one numbers entries in sorted order, so identical inputs give a byte-identical archive.
+CPIO_PAD=('' '\0' '\0\0' '\0\0\0')
+CPIO_INO=0
+cpio_entry() {  # cpio_entry NAME MODE(octal, with type bits) SIZE RDEVMAJOR RDEVMINOR
+  local name=$1 mode=$2 size=$3 namesize=$((${#1} + 1)) nlink=1
+  [[ $((8#$mode & 8#170000)) == $((8#040000)) ]] && nlink=2
+  CPIO_INO=$((CPIO_INO + 1))
+  printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+    "$CPIO_INO" "$((8#$mode))" 0 0 "$nlink" "$EPOCH" "$size" 0 0 "$4" "$5" "$namesize" 0
+  printf '%s\0' "$name"
+  printf "${CPIO_PAD[$(((4 - (110 + namesize) % 4) % 4))]}"
+}
+write_initramfs() {
+  local rel type perm size target
+  while IFS=$'\t' read -r rel type perm size target; do
+    case $type in
+      d) cpio_entry "$rel" "04$perm" 0 0 0 ;;
+      l) cpio_entry "$rel" "12$perm" "${#target}" 0 0
+         printf '%s' "$target"
+         printf "${CPIO_PAD[$(((4 - ${#target} % 4) % 4))]}" ;;
+      f) cpio_entry "$rel" "10$perm" "$size" 0 0
+         cat "$ROOTFS/$rel"
+         printf "${CPIO_PAD[$(((4 - size % 4) % 4))]}" ;;
+      *) die "unexpected file type $type for $rel" ;;
+    esac
+  done < <(cd "$ROOTFS" && find . -mindepth 1 ! -path ./dev/console -printf '%P\t%y\t%04m\t%s\t%l\n' | LC_ALL=C sort)
+  # Device nodes cannot be created unprivileged, but an archive entry can (after /dev exists):
+  # the kernel opens /dev/console for init's stdio before /init runs.
+  cpio_entry dev/console 020600 0 5 1
+  cpio_entry TRAILER!!! 0 0 0 0
+}
+write_initramfs | gzip -9 -n >"$WORK/initrd.cpio.gz"
 cp "$VMLINUZ" "$WORK/vmlinuz"
 
 extract_vmlinux() {

@@ -76,7 +76,7 @@ export interface QemuVmArgs {
   nics: pulumi.Input<pulumi.Input<QemuUserNicArgs | QemuBridgeNicArgs>[]>;
   /** How long delete waits for the guest to power off after the ACPI power button before `quit`/SIGKILL; default 30. */
   stopTimeoutSeconds?: pulumi.Input<number>;
-  host?: pulumi.Input<HostArgs>;
+  host?: HostArgs;
 }
 
 /**

@@ -44,30 +44,39 @@ export async function waitUntilRunning(host: Host, qmpSocket: string, pid: numbe
 /** How a stop ended. */
 export type StopOutcome = "already-gone" | "powered-off" | "quit" | "killed";
 
+/** How long one QMP attempt during a stop may take before escalating. */
+const STOP_QMP_TIMEOUT_MS = 3000;
+
 /**
  * Stop a VM: ACPI power button (`system_powerdown`) and wait up to `stopTimeoutMs` for the guest to power
- * off, then QMP `quit`, then SIGKILL as the last resort. Resolves once the process is gone.
+ * off, then QMP `quit`, then SIGKILL as the last resort (at once when QMP does not answer at all: a hung
+ * QEMU would not obey `quit` either). Resolves once the process is gone.
  */
 export async function stopQemu(host: Host, pid: number, qmpSocket: string, stopTimeoutMs: number): Promise<StopOutcome> {
   if (!(await liveProcess(host.files, pid))) return "already-gone";
+  let hung = false;
   if (stopTimeoutMs > 0) {
     const asked = await qmpTry(qmpSocket, (q) => q.execute("system_powerdown"));
-    if (asked && (await waitForExit(host.files, pid, stopTimeoutMs))) return "powered-off";
+    if (asked === "ok" && (await waitForExit(host.files, pid, stopTimeoutMs))) return "powered-off";
+    hung = asked === "timeout";
   }
-  if ((await qmpTry(qmpSocket, (q) => q.execute("quit"))) && (await waitForExit(host.files, pid, 5000))) return "quit";
+  if (!hung) {
+    const quit = await qmpTry(qmpSocket, (q) => q.execute("quit"));
+    if (quit !== "timeout" && (await waitForExit(host.files, pid, 5000))) return "quit";
+  }
   await signalPid(host, pid, "KILL");
   if (!(await waitForExit(host.files, pid, 10_000))) throw new Error(`QEMU (pid ${pid}) is still alive 10 s after SIGKILL`);
   return "killed";
 }
 
-/** Run a QMP call, returning false when QEMU cannot be reached or the call fails (the caller escalates). */
-async function qmpTry(socket: string, fn: (q: QmpClient) => Promise<unknown>): Promise<boolean> {
+/** Run a QMP call during a stop: "ok", "timeout" (QEMU does not answer), or "failed" (gone, refused, error). */
+async function qmpTry(socket: string, fn: (q: QmpClient) => Promise<unknown>): Promise<"ok" | "timeout" | "failed"> {
   try {
-    await withQmp(socket, fn, { timeoutMs: 3000 });
-    return true;
+    await withQmp(socket, fn, { timeoutMs: STOP_QMP_TIMEOUT_MS });
+    return "ok";
   } catch (e) {
-    // `quit` may close the connection before replying: that is success.
-    return e instanceof QmpConnectionError && e.failure === "closed";
+    if (e instanceof QmpConnectionError && e.failure === "closed") return "ok"; // `quit` may close before replying
+    return e instanceof QmpConnectionError && e.failure === "timeout" ? "timeout" : "failed";
   }
 }
 

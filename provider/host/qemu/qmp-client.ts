@@ -32,7 +32,7 @@ export class QmpError extends Error {
 }
 
 /** Why a QMP connection could not be used. */
-export type QmpConnectionFailure = "missing" | "refused" | "timeout" | "closed" | "protocol";
+export type QmpConnectionFailure = "missing" | "refused" | "exiting" | "timeout" | "closed" | "protocol";
 
 /** The QMP socket could not be reached, timed out, closed, or spoke something else than QMP. */
 export class QmpConnectionError extends Error {
@@ -46,9 +46,9 @@ export class QmpConnectionError extends Error {
     this.name = "QmpConnectionError";
   }
 
-  /** True when no QEMU is listening (socket file missing or nobody accepting): the VM is not running. */
+  /** True when no QEMU serves the socket (file missing, nobody accepting, or QEMU exiting): the VM is not running. */
   get vmNotRunning(): boolean {
-    return this.failure === "missing" || this.failure === "refused";
+    return this.failure === "missing" || this.failure === "refused" || this.failure === "exiting";
   }
 }
 
@@ -70,6 +70,7 @@ export class QmpClient {
   private readonly pending = new Map<string, Pending>();
   private readonly listeners = new Set<(ev: QmpEvent) => void>();
   private closedError?: Error;
+  private greeted = false;
   private greetingWaiter?: { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
   private constructor(
@@ -79,8 +80,8 @@ export class QmpClient {
   ) {
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => this.onData(chunk));
-    socket.on("error", (e: NodeJS.ErrnoException) => this.fail(connectionError(socketPath, e)));
-    socket.on("close", () => this.fail(new QmpConnectionError(socketPath, "closed", "connection closed by QEMU")));
+    socket.on("error", (e: NodeJS.ErrnoException) => this.fail(this.greeted ? connectionError(socketPath, e) : beforeGreeting(socketPath, e)));
+    socket.on("close", () => this.fail(this.greeted ? new QmpConnectionError(socketPath, "closed", "connection closed by QEMU") : beforeGreeting(socketPath)));
   }
 
   /** Connect to a QMP socket, read the greeting and leave capabilities negotiation mode. */
@@ -163,6 +164,7 @@ export class QmpClient {
       return;
     }
     if ("QMP" in msg) {
+      this.greeted = true;
       this.greetingWaiter?.resolve(msg.QMP);
       this.greetingWaiter = undefined;
       return;
@@ -208,6 +210,12 @@ function connectionError(socketPath: string, e: NodeJS.ErrnoException): QmpConne
   if (e.code === "ENOENT") return new QmpConnectionError(socketPath, "missing", "socket does not exist (is the VM running?)", e);
   if (e.code === "ECONNREFUSED") return new QmpConnectionError(socketPath, "refused", "connection refused: no QEMU is listening (the VM is not running)", e);
   return new QmpConnectionError(socketPath, "closed", `${e.code ?? "error"}: ${e.message}`, e);
+}
+
+/** A connection that failed before QEMU greeted: missing/refused as usual; a reset or close means QEMU is exiting. */
+function beforeGreeting(socketPath: string, e?: NodeJS.ErrnoException): QmpConnectionError {
+  if (e && e.code !== "ECONNRESET" && e.code !== "EPIPE") return connectionError(socketPath, e);
+  return new QmpConnectionError(socketPath, "exiting", "QEMU closed the connection before its QMP greeting (it is exiting)", e);
 }
 
 /** Tail of the queue of users per socket path in this process. */

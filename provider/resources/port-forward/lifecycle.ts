@@ -2,7 +2,7 @@ import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
 import { DEFAULT_STATE_DIR } from "../../host/target";
 import { vmPaths } from "../../host/qemu/vm-paths";
-import { QmpConnectionError, withQmp, type QmpClient } from "../../host/qemu/qmp-client";
+import { QmpConnectionError, type QmpClient } from "../../host/qemu/qmp-client";
 import { readVmMeta } from "../../host/qemu/qemu-process";
 import {
   addHostForward,
@@ -17,15 +17,19 @@ import {
 import { diffPortForward, hostSidesClash } from "./diff";
 import { portForwardInputsSchema, type PortForwardInputs, type PortForwardState } from "./schema";
 import { UsernetReads } from "./usernet-cache";
+import { QmpBatch } from "./qmp-batch";
 
 const KIND = "PortForward";
 
-/** One shared `info usernet` cache per provider context. */
-const readsByCtx = new WeakMap<ResourceContext, UsernetReads>();
-function readsOf(ctx: ResourceContext): UsernetReads {
-  let r = readsByCtx.get(ctx);
-  if (!r) readsByCtx.set(ctx, (r = new UsernetReads()));
+/** Per provider context: one shared `info usernet` cache, and QMP sessions shared by concurrent writes. */
+const sharedByCtx = new WeakMap<ResourceContext, { reads: UsernetReads; batch: QmpBatch }>();
+function sharedOf(ctx: ResourceContext): { reads: UsernetReads; batch: QmpBatch } {
+  let r = sharedByCtx.get(ctx);
+  if (!r) sharedByCtx.set(ctx, (r = { reads: new UsernetReads(), batch: new QmpBatch() }));
   return r;
+}
+function readsOf(ctx: ResourceContext): UsernetReads {
+  return sharedOf(ctx).reads;
 }
 
 /** The VM's QMP socket (the VM may live in a namespace; the socket is a file, reachable from here). */
@@ -46,9 +50,9 @@ function guestMatches(observed: Fwd, want: Fwd): boolean {
 }
 
 /** Run fn on the VM's QMP, turning "no QEMU there" into a message that names the QemuVm and the fix. */
-async function onVm<T>(i: PortForwardInputs, fn: (qmp: QmpClient) => Promise<T>): Promise<T> {
+async function onVm<T>(ctx: ResourceContext, i: PortForwardInputs, fn: (qmp: QmpClient) => Promise<T>): Promise<T> {
   try {
-    return await withQmp(qmpSocketOf(i), fn);
+    return await sharedOf(ctx).batch.run(qmpSocketOf(i), fn);
   } catch (e) {
     throw explain(i, e);
   }
@@ -147,13 +151,21 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
     const reads = readsOf(ctx);
     reads.invalidate(sock);
     try {
-      return await onVm(inputs, async (qmp) => {
+      return await onVm(ctx, inputs, async (qmp) => {
         const want = fwdOf(inputs);
-        const existing = (await forwardsOn(qmp, inputs)).find((f) => sameHostSide(f, want));
-        const created = !existing;
-        if (existing && !inputs.adopt) throw existsError(inputs, existing);
-        if (!existing) await addHostForward(qmp, inputs.netdev, want);
-        else if (!guestMatches(existing, want)) await swapInPlace(qmp, inputs.netdev, existing, existing, want);
+        let created = true;
+        try {
+          await addHostForward(qmp, inputs.netdev, want);
+        } catch (e) {
+          // Only when QEMU refuses do we look why: a forward already on this host socket is someone's to adopt.
+          if (e instanceof HostFwdError && e.failure === "netdev-not-found") await forwardsOn(qmp, inputs); // names the VM's netdevs
+          if (!(e instanceof HostFwdError && e.failure === "port-in-use")) throw e;
+          const existing = (await forwardsOn(qmp, inputs)).find((f) => sameHostSide(f, want));
+          if (!existing) throw e;
+          if (!inputs.adopt) throw existsError(inputs, existing);
+          created = false;
+          if (!guestMatches(existing, want)) await swapInPlace(qmp, inputs.netdev, existing, existing, want);
+        }
         try {
           const seen = await verify(qmp, inputs);
           return { id: idOf(inputs), outs: stateOf(inputs, seen, created) };
@@ -199,7 +211,7 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
     const reads = readsOf(ctx);
     reads.invalidate(sock);
     try {
-      return await onVm(news, async (qmp) => {
+      return await onVm(ctx, news, async (qmp) => {
         const list = await forwardsOn(qmp, news);
         const oldFwd = fwdOf(olds);
         const want = fwdOf(news);
@@ -239,7 +251,7 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
     const reads = readsOf(ctx);
     reads.invalidate(sock);
     try {
-      await withQmp(sock, (qmp) => removeHostForward(qmp, olds.netdev, fwdOf(olds)));
+      await sharedOf(ctx).batch.run(sock, (qmp) => removeHostForward(qmp, olds.netdev, fwdOf(olds)));
     } catch (e) {
       if (e instanceof QmpConnectionError && e.vmNotRunning) return; // the VM is gone, and its forwards with it
       if (e instanceof HostFwdError && e.failure === "netdev-not-found") return; // a VM without that netdev has no such forward

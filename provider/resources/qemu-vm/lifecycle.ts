@@ -153,7 +153,7 @@ function observedNics(nics: QemuVmInputs["nics"], live: Map<string, Fwd[]> | und
 const same = (a: HostForward, b: HostForward) => sameHostSide(a, b) && a.guestPort === b.guestPort;
 
 /** Apply inline host-forward changes live; on failure put back what was changed, then rethrow. */
-async function applyForwards(host: Host, socket: string, olds: QemuVmInputs["nics"], news: QemuVmInputs["nics"]): Promise<void> {
+async function applyForwards(socket: string, olds: QemuVmInputs["nics"], news: QemuVmInputs["nics"]): Promise<void> {
   const done: Array<() => Promise<unknown>> = [];
   await withQmp(socket, async (qmp) => {
     try {
@@ -233,7 +233,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     if (rt && (rt.status === "paused" || rt.status === "suspended")) {
       await withQmp(paths.qmpSocket, (q) => q.execute(rt!.status === "paused" ? "cont" : "system_wakeup"));
     }
-    await applyForwards(host, paths.qmpSocket, olds.nics, news.nics);
+    await applyForwards(paths.qmpSocket, olds.nics, news.nics);
     const now = await withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => rt);
     return stateOf(news, paths, live.meta, now, live.pid);
   },

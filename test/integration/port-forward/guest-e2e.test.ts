@@ -7,7 +7,9 @@ import { makeProvider } from "../../../provider/resources/port-forward/provider"
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { TestNamespaces } from "../../support/netns";
-import { bootedGuest, testGuestFiles } from "./guest-locator";
+import { ensureTestGuest, expectedGuestBanner, guestKernelArgs, GUEST_READY_MARKER } from "../../support/guest";
+
+const BANNER = expectedGuestBanner(22, "pfguest");
 
 /** Connect to host:port inside the namespace (bounded) and return what the server sent, or "refused". */
 function dial(netns: string, port: number): string {
@@ -42,7 +44,7 @@ describe("PortForward end to end with the test guest", () => {
   beforeAll(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pf-e2e-"));
     netns = spaces.create("qlpe");
-    const guest = testGuestFiles();
+    const guest = await ensureTestGuest();
     vmProvider = makeVmProvider(testContext());
     vmArgs = {
       name: "pfguest",
@@ -51,7 +53,7 @@ describe("PortForward end to end with the test guest", () => {
       stopTimeoutSeconds: 0,
       kernel: guest.kernel,
       initrd: guest.initrd,
-      kernelArgs: "console=ttyS0 lab.listen=22 lab.dhcp=0 lab.ip=eth0:10.0.2.15/24:10.0.2.2",
+      kernelArgs: guestKernelArgs({ name: "pfguest", listen: [22], dhcp: false, ip: [{ iface: "eth0", address: "10.0.2.15/24", gateway: "10.0.2.2" }] }),
       nics: [{ type: "user" }],
       host: { netns, stateDir },
     };
@@ -84,7 +86,7 @@ describe("PortForward end to end with the test guest", () => {
     let last = outs;
     try {
       expect(outs).toMatchObject({ rule: "tcp:127.0.0.1:2222-:22", active: true });
-      expect(dial(netns, 2222)).toMatch(/^SSH-2\.0-qemu-lab-guest port=22/);
+      expect(dial(netns, 2222)).toBe(BANNER);
 
       const read = await makeProvider(testContext()).read!(id, outs);
       expect(read.props).toEqual(outs);
@@ -97,13 +99,13 @@ describe("PortForward end to end with the test guest", () => {
       const repaired = await checkAndUpdate(p, id, drift.props!, args);
       expect(repaired.diff.replaces).toEqual([]);
       last = repaired.outs!;
-      expect(dial(netns, 2222)).toMatch(/^SSH-2\.0-qemu-lab-guest/);
+      expect(dial(netns, 2222)).toBe(BANNER);
 
       // Moved to another host port live: the old one refuses, the new one answers; no VM restart.
       const moved = await checkAndUpdate(p, id, last, { ...args, hostPort: 2223 });
       expect(moved.diff.replaces).toEqual([]);
       last = moved.outs!;
-      expect(dial(netns, 2223)).toMatch(/^SSH-2\.0-qemu-lab-guest/);
+      expect(dial(netns, 2223)).toBe(BANNER);
       expect(dial(netns, 2222)).toBe("refused");
       const vmRead = await vmProvider.read!(vm!.id, vm!.outs);
       expect(vmRead.props).toMatchObject({ instanceId: vm!.outs.instanceId, status: "running" });
@@ -119,7 +121,7 @@ describe("PortForward end to end with the test guest", () => {
     const first = await checkAndCreate(p, args(vm!.outs.instanceId));
     let current = first;
     try {
-      expect(dial(netns, 2224)).toMatch(/^SSH-2\.0-qemu-lab-guest/);
+      expect(dial(netns, 2224)).toBe(BANNER);
       process.kill(vm!.outs.pid, "SIGKILL"); // the VM dies; its forwards die with it
       await bootedGuestGone(vm!.outs.pid);
       expect((await makeProvider(testContext()).read!(first.id, first.outs)).id).toBeUndefined();
@@ -137,7 +139,7 @@ describe("PortForward end to end with the test guest", () => {
       expect(d).toMatchObject({ changes: true, replaces: ["vmInstanceId"], deleteBeforeReplace: true });
       await p.delete!(first.id, first.outs); // deleteBeforeReplace: the old one first (already gone with its VM)
       current = { ...(await checkAndCreate(p, args(vm.outs.instanceId))) };
-      expect(dial(netns, 2224)).toMatch(/^SSH-2\.0-qemu-lab-guest/);
+      expect(dial(netns, 2224)).toBe(BANNER);
     } finally {
       await p.delete!(current.id, current.outs);
     }
@@ -158,4 +160,17 @@ async function bootedGuestGone(pid: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`pid ${pid} did not exit`);
+}
+
+/** Wait (polling the serial log with a short backoff, bounded) until the guest prints its READY marker. */
+async function bootedGuest(serialLog: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 50;
+  for (;;) {
+    const text = fs.existsSync(serialLog) ? fs.readFileSync(serialLog, "utf8") : "";
+    if (text.includes(GUEST_READY_MARKER)) return;
+    if (Date.now() > deadline) throw new Error(`guest not ready after ${timeoutMs} ms; serial log:\n${text.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 500);
+  }
 }

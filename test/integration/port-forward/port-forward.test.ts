@@ -154,6 +154,23 @@ describe("PortForward on a real QEMU (no guest)", () => {
     }
   });
 
+  test("an update whose new port is taken fails with the fix and leaves the old forward working", async () => {
+    const p = makeProvider(testContext());
+    const { id, outs } = await checkAndCreate(p, { ...args(), hostPort: 2800 });
+    await withQmp(qemu.paths.qmpSocket, (qmp) => qmp.hmp("hostfwd_add net1 tcp:127.0.0.1:2801-:80"));
+    try {
+      await expect(checkAndUpdate(p, id, outs, { ...args(), hostPort: 2801 })).rejects.toThrow(
+        /PortForward "ssh": update failed: QEMU refused `hostfwd_add net0 tcp:127\.0\.0\.1:2801-:22`[\s\S]*fix: choose another hostPort/,
+      );
+      const l = listeners(netns);
+      expect(l).toContain("tcp 127.0.0.1:2800");
+      expect(parseUsernet(await usernet(qemu)).get("net0")).toEqual([{ protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 2800, guestAddress: "10.0.2.15", guestPort: 22 }]);
+    } finally {
+      await withQmp(qemu.paths.qmpSocket, (qmp) => qmp.hmp("hostfwd_remove net1 tcp:127.0.0.1:2801"));
+      await p.delete!(id, outs);
+    }
+  });
+
   test("an unknown netdev is named with the VM's netdevs", async () => {
     const p = makeProvider(testContext());
     await expect(checkAndCreate(p, { ...args(), netdev: "net7" })).rejects.toThrow(/has no user-mode netdev "net7" \(its user-mode netdevs: net0, net1\)/);

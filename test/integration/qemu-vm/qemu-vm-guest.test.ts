@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { makeProvider } from "../../../provider/resources/qemu-vm/provider";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
-import { ensureTestGuest, guestKernelArgs } from "../../support/guest";
+import { ensureTestGuest, expectedGuestBanner, GUEST_READY_MARKER, guestKernelArgs } from "../../support/guest";
 import { isQemu, portsOf, qemuProcessesMentioning, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
 
 /**
@@ -38,7 +38,7 @@ describe("QemuVm with a guest (seed scenarios 2 and 3)", () => {
       ...common,
       name: "bridged",
       stopTimeoutSeconds: 20,
-      kernelArgs: `${guestKernelArgs({ listen: [22], name: "bridged" })} lab.ip=eth0:10.77.0.10/24 lab.dhcp=0`,
+      kernelArgs: guestKernelArgs({ listen: [22], name: "bridged", ip: [{ iface: "eth0", address: "10.77.0.10/24" }], dhcp: false }),
       nics: [{ type: "bridge", bridge: "br0" }],
     };
 
@@ -64,11 +64,11 @@ describe("QemuVm with a guest (seed scenarios 2 and 3)", () => {
     expect(ports).toHaveLength(2);
     expect(ports).toEqual(expect.arrayContaining(["lan0", expect.stringMatching(/^tap\d+$/)]));
 
-    await Promise.all([waitForSerial(a.outs.serialLog, /QEMU-LAB-GUEST READY/), waitForSerial(b.outs.serialLog, /QEMU-LAB-GUEST READY.*acpi=ignore/)]);
+    await Promise.all([waitForSerial(a.outs.serialLog, new RegExp(GUEST_READY_MARKER)), waitForSerial(b.outs.serialLog, new RegExp(`${GUEST_READY_MARKER}.*acpi=ignore`))]);
     expect(readFileSync(a.outs.serialLog, "utf8")).toContain(`mac=${a.inputs.nics[0].mac}`);
     // The host address on the bridge reaches the guest, and so does the LAN namespace through the enslaved port.
-    expect(await banner(ns, "10.77.0.10", 22)).toMatch(/^SSH-2\.0-qemu-lab-guest port=22 name=bridged/);
-    expect(await banner(lan, "10.77.0.10", 22)).toMatch(/^SSH-2\.0-qemu-lab-guest port=22 name=bridged/);
+    expect(await banner(ns, "10.77.0.10", 22)).toBe(`${expectedGuestBanner(22, "bridged")}\r\n`);
+    expect(await banner(lan, "10.77.0.10", 22)).toBe(`${expectedGuestBanner(22, "bridged")}\r\n`);
 
     // Graceful: the guest handles the power button well within stopTimeoutSeconds (20 s).
     const t0 = Date.now();

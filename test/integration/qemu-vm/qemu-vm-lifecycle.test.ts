@@ -1,6 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { imageWriterScript, kvmProbeImage, probeKvm, PROBE_OK_EXIT } from "../../../provider/host/qemu/kvm-probe";
 import { makeProvider } from "../../../provider/resources/qemu-vm/provider";
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
+import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
+import type { CommandRunner, RunOptions } from "../../../provider/host/runner/types";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
 import { isQemu, portsOf, qemuProcessesMentioning, tcpListeners, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
@@ -27,6 +31,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
 
   test("bridge + user NIC: tap on the bridge, live forwards, drift after kill -9 converges, delete leaves nothing", async () => {
     const stateDir = states.create();
+    const counting = new CountingRunner();
     const p = makeProvider(testContext());
     const news = {
       name: "vm-a",
@@ -55,7 +60,14 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     // The same name cannot be started twice.
     await expect(checkAndCreate(makeProvider(testContext()), news)).rejects.toThrow(/already running \(pid \d+/);
 
-    const read = await p.read!(id, outs);
+    // Refresh is cheap: pidfile, /proc and one QMP session; no process is started.
+    const readCtx = testContext(counting);
+    const before = counting.count;
+    const r0 = performance.now();
+    const read = await makeProvider(readCtx).read!(id, outs);
+    const readMs = performance.now() - r0;
+    expect(counting.count).toBe(before);
+    expect(readMs).toBeLessThan(500);
     expect(read.props).toMatchObject({ status: "running", pid: outs.pid, instanceId: outs.instanceId, nics: inputs.nics });
 
     // Inline forwards change live: same process, 2201 gone, 2202 listening.
@@ -150,6 +162,39 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     expect(qemuProcessesMentioning(stateDir)).toEqual([]);
   });
 });
+
+describe("KVM probe and accel: auto", () => {
+  const states = new VmStateDirs();
+  afterAll(() => states.cleanup());
+
+  test("the probe image, written by its sh script, runs to the exit port under TCG; auto picks what the probe allows", async () => {
+    const dir = states.create();
+    const file = `${dir}/probe.bin`;
+    sh(["sh", "-c", imageWriterScript(kvmProbeImage()), "sh", file]);
+    expect(Buffer.compare(readFileSync(file), Buffer.from(kvmProbeImage()))).toBe(0);
+    const r = spawnSync("qemu-system-x86_64", ["-accel", "tcg", "-machine", "pc", "-nodefaults", "-bios", file, "-device", "isa-debug-exit,iobase=0xf4,iosize=1", "-display", "none", "-monitor", "none", "-serial", "none", "-m", "16"], { timeout: 10_000 });
+    expect(r.status).toBe(PROBE_OK_EXIT);
+
+    const ctx = testContext();
+    const probe = await probeKvm(ctx.hosts.hostFor({ stateDir: dir }));
+    const p = makeProvider(ctx);
+    const { id, outs } = await checkAndCreate(p, { name: "auto", accel: "auto", memoryMiB: 32, stopTimeoutSeconds: 0, host: { stateDir: dir }, nics: [] });
+    states.track(outs.pid);
+    expect(outs.acceleration).toBe(probe.usable ? "kvm" : "tcg");
+    await p.delete!(id, outs);
+    expect(isQemu(outs.pid)).toBe(false);
+  });
+});
+
+/** Counts the commands it runs (refresh must not start processes). */
+class CountingRunner implements CommandRunner {
+  count = 0;
+  private readonly inner = new ExecaRunner();
+  run(argv: readonly string[], o?: RunOptions) {
+    this.count++;
+    return this.inner.run(argv, o);
+  }
+}
 
 /** Poll (short backoff) until fn returns a value; fails after 10 s. */
 async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

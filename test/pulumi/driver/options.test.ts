@@ -18,7 +18,7 @@ describe("lifecycle driver: resource options", () => {
     expect(stack.resource("p")!.protect).toBe(true);
 
     const replace = await stack.fails(stack.driver(objs({ name: "p", content: "P", replaceKey: "x", protect: true })).up());
-    expect(replace.message).toMatch(/unable to replace resource ".*::p"\nas it is currently marked for protection/);
+    expect(replace.errors[0].message).toMatch(/unable to replace resource ".*::p"\nas it is currently marked for protection/);
     expect(stack.content("p")).toBe("P");
 
     const removed = await stack.fails(stack.driver([{ name: "free", content: "F" }]).up());

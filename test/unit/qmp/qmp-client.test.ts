@@ -161,3 +161,17 @@ test("withQmp serializes users of one socket and always closes", async () => {
   for (let i = 0; i < 100 && server!.sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
   expect(server!.sockets.size).toBe(0);
 });
+
+test("a server that closes before greeting (QEMU exiting) counts as the VM not running", async () => {
+  const sock = path.join(dir, "qmp.sock");
+  const s = net.createServer((c) => c.destroy());
+  await new Promise<void>((r) => s.listen(sock, r));
+  try {
+    const e = await QmpClient.connect(sock).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(QmpConnectionError);
+    expect((e as QmpConnectionError).failure).toBe("exiting");
+    expect((e as QmpConnectionError).vmNotRunning).toBe(true);
+  } finally {
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+});

@@ -1,0 +1,53 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { QmpBatch } from "../../../provider/resources/port-forward/qmp-batch";
+import { QmpConnectionError } from "../../../provider/host/qemu/qmp-client";
+import { FakeQmpServer } from "../qmp/fake-qmp-server";
+
+let dir: string;
+let server: FakeQmpServer;
+let sock: string;
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "qmp-batch-"));
+  sock = path.join(dir, "qmp.sock");
+  server = new FakeQmpServer(sock, (m, reply) => setTimeout(() => reply({ return: `did ${m.arguments?.["command-line"]}` }), 2));
+  await server.start();
+});
+afterEach(async () => {
+  await server.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("jobs arriving together share one QMP connection; each gets its own result or error", async () => {
+  const batch = new QmpBatch();
+  const jobs = Array.from({ length: 20 }, (_x, i) =>
+    batch.run(sock, async (qmp) => {
+      const out = await qmp.hmp(`job ${i}`);
+      if (i === 3) throw new Error("job 3 failed");
+      return out;
+    }),
+  );
+  const results = await Promise.allSettled(jobs);
+  expect(results[0]).toEqual({ status: "fulfilled", value: "did job 0" });
+  expect(results[3]).toMatchObject({ status: "rejected", reason: new Error("job 3 failed") });
+  expect(results[19]).toEqual({ status: "fulfilled", value: "did job 19" });
+  expect(server.connections).toBe(1);
+});
+
+test("jobs arriving while a session runs join it or the next one; nothing is lost", async () => {
+  const batch = new QmpBatch();
+  const first = batch.run(sock, (qmp) => qmp.hmp("a"));
+  await new Promise((r) => setImmediate(r));
+  const later = batch.run(sock, (qmp) => qmp.hmp("b"));
+  expect(await Promise.all([first, later])).toEqual(["did a", "did b"]);
+  expect(server.connections).toBeLessThanOrEqual(2);
+});
+
+test("a connection failure rejects that session's jobs with the connection error", async () => {
+  const batch = new QmpBatch();
+  const missing = path.join(dir, "absent.sock");
+  const r = await Promise.allSettled([batch.run(missing, (q) => q.hmp("x")), batch.run(missing, (q) => q.hmp("y"))]);
+  for (const x of r) expect(x).toMatchObject({ status: "rejected", reason: expect.any(QmpConnectionError) });
+  await expect(batch.run(sock, (q) => q.hmp("z"))).resolves.toBe("did z"); // the next session starts afresh
+});

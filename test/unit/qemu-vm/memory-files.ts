@@ -1,0 +1,30 @@
+import type { HostFiles } from "../../../provider/host/files/types";
+
+/** In-memory HostFiles for unit tests: files by path, stat answers by path. */
+export class MemoryFiles implements HostFiles {
+  readonly files = new Map<string, string>();
+  readonly stats = new Map<string, { mode: number; uid: number }>();
+
+  constructor(files: Record<string, string> = {}) {
+    for (const [k, v] of Object.entries(files)) this.files.set(k, v);
+  }
+  async readText(p: string) {
+    return this.files.get(p);
+  }
+  async writeTextAtomic(p: string, text: string) {
+    this.files.set(p, text);
+  }
+  async ensureDir() {}
+  async remove(p: string) {
+    for (const k of [...this.files.keys()]) if (k === p || k.startsWith(p + "/")) this.files.delete(k);
+  }
+  async exists(p: string) {
+    return this.files.has(p) || this.stats.has(p);
+  }
+  async stat(p: string) {
+    return this.stats.get(p);
+  }
+  async withLock<T>(_p: string, fn: () => Promise<T>) {
+    return fn();
+  }
+}

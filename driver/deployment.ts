@@ -211,8 +211,19 @@ export class Deployment implements MonitorHandlers {
       ignoreChanges: req.ignoreChanges,
     });
     let changes = result.changes;
+    let changed = result.diffs;
     // Why: a provider without `diff` answers "unknown"; the engine then compares old and new inputs itself.
-    if (changes === "unknown") changes = hasChanges(diffProperties(old.inputs, inputs)) ? "some" : "none";
+    if (changes === "unknown") {
+      const legacy = diffProperties(old.inputs, inputs);
+      changes = hasChanges(legacy) ? "some" : "none";
+      changed = changedKeys(legacy);
+    }
+    // Why only provider-reported keys: the engine applies replaceOnChanges to ChangedKeys, which the dynamic
+    // provider never reports — so, as with the real CLI, it only acts for providers without a `diff` method.
+    const replaces = [...result.replaces];
+    for (const key of changed) {
+      if (!replaces.includes(key) && req.replaceOnChanges.some((p) => p === "*" || p === key)) replaces.push(key);
+    }
     let diff = displayDiff(old.inputs, inputs);
     if (!hasChanges(diff)) {
       // Why: drift repair (outputs refreshed away from unchanged inputs) is explained by the outputs that differ.
@@ -220,8 +231,8 @@ export class Deployment implements MonitorHandlers {
       diff = displayDiff(Object.fromEntries(Object.keys(inputs).map((k) => [k, outs[k]])), inputs);
     }
     if (changes === "some") {
-      if (result.replaces.length > 0) {
-        return { op: "replace", diff, replaceKeys: result.replaces, deleteBeforeReplace: req.deleteBeforeReplace ?? result.deleteBeforeReplace };
+      if (replaces.length > 0) {
+        return { op: "replace", diff, replaceKeys: replaces, deleteBeforeReplace: req.deleteBeforeReplace ?? result.deleteBeforeReplace };
       }
       return { op: "update", diff, replaceKeys: [], deleteBeforeReplace: false };
     }

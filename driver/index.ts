@@ -27,6 +27,7 @@ export type { CheckResult, DiffResult, ProviderStartOptions, ReadResult } from "
 export { PROVIDER_KEY, UNKNOWN } from "./rpc";
 export type { PropertyMap } from "./rpc";
 export { makeUrn, parseUrn } from "./urn";
+export { CliLifecycleDriver, pulumiCliAvailable } from "./cli-driver";
 
 /** Runs preview/up/refresh/destroy of one stack of one program, with state in a local JSON file. */
 export class LifecycleDriver {

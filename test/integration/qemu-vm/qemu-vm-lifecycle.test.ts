@@ -119,6 +119,20 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     await p.delete!(id, restarted.outs!); // already gone: success
   });
 
+  test("a hung QEMU (SIGSTOP: QMP never answers) is SIGKILLed by delete, and its state dir removed", async () => {
+    const stateDir = states.create();
+    const p = makeProvider(testContext());
+    const { id, outs } = await checkAndCreate(p, { name: "vm-hung", accel: "tcg", memoryMiB: 32, stopTimeoutSeconds: 30, host: { netns: ns, stateDir }, nics: [] });
+    states.track(outs.pid);
+    sh(["kill", "-STOP", String(outs.pid)]);
+    const t0 = Date.now();
+    await p.delete!(id, outs);
+    // One QMP attempt (3 s) instead of stopTimeoutSeconds (30 s), then SIGKILL.
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(isQemu(outs.pid)).toBe(false);
+    expect(existsSync(`${stateDir}/vms/vm-hung`)).toBe(false);
+  });
+
   test("preflight names every problem and its fix before starting QEMU", async () => {
     const stateDir = states.create();
     const p = makeProvider(testContext());

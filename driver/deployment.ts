@@ -159,33 +159,30 @@ export class Deployment implements MonitorHandlers {
 
   private async custom(urn: string, req: RegisterResourceRequest, old: ResourceState | undefined): Promise<RegisterResourceReply> {
     const started = Date.now();
-    const provider = await this.op.provider();
-    const news = old ? applyIgnoreChanges(req.object, old.inputs, req.ignoreChanges) : req.object;
-    const checked = await provider.check({ urn, olds: old?.inputs ?? {}, news });
-    if (checked.failures.length > 0) throw checkFailureError(req.type, req.name, checked.inputs, checked.failures);
-    let inputs = checked.inputs;
-    const plan = await this.plan(urn, req, old, inputs);
-    if (plan.op === "replace") {
-      if (old!.protect && req.protect) throw protectedError(urn, "replace");
-      // Why re-check without olds: a replacement must not inherit defaults computed for the old resource.
-      const rechecked = await provider.check({ urn, olds: {}, news: req.object });
-      if (rechecked.failures.length > 0) throw checkFailureError(req.type, req.name, rechecked.inputs, rechecked.failures);
-      inputs = rechecked.inputs;
-    }
-    const step: StepResult = {
-      urn,
-      type: req.type,
-      name: req.name,
-      op: plan.op,
-      custom: true,
-      diffs: plan.diff ? changedKeys(plan.diff) : [],
-      detailedDiff: plan.diff,
-      replaceKeys: plan.replaceKeys,
-      deleteBeforeReplace: plan.op === "replace" ? plan.deleteBeforeReplace : undefined,
-    };
-    const next = this.baseState(urn, req, inputs);
+    // Why a step before planning: a failing Check or Diff still shows up as a failed step of the resource.
+    const step: StepResult = { urn, type: req.type, name: req.name, op: old ? "update" : "create", custom: true, diffs: [], replaceKeys: [] };
     try {
-      const reply = await this.execute(urn, step, plan, old, next);
+      const provider = await this.op.provider();
+      const news = old ? applyIgnoreChanges(req.object, old.inputs, req.ignoreChanges) : req.object;
+      const checked = await provider.check({ urn, olds: old?.inputs ?? {}, news });
+      if (checked.failures.length > 0) throw checkFailureError(req.type, req.name, checked.inputs, checked.failures);
+      let inputs = checked.inputs;
+      const plan = await this.plan(urn, req, old, inputs);
+      Object.assign(step, {
+        op: plan.op,
+        diffs: plan.diff ? changedKeys(plan.diff) : [],
+        detailedDiff: plan.diff,
+        replaceKeys: plan.replaceKeys,
+        deleteBeforeReplace: plan.op === "replace" ? plan.deleteBeforeReplace : undefined,
+      });
+      if (plan.op === "replace") {
+        if (old!.protect && req.protect) throw protectedError(urn, "replace");
+        // Why re-check without olds: a replacement must not inherit defaults computed for the old resource.
+        const rechecked = await provider.check({ urn, olds: {}, news: req.object });
+        if (rechecked.failures.length > 0) throw checkFailureError(req.type, req.name, rechecked.inputs, rechecked.failures);
+        inputs = rechecked.inputs;
+      }
+      const reply = await this.execute(urn, step, plan, old, this.baseState(urn, req, inputs));
       step.id = reply.id || undefined;
       step.durationMs = Date.now() - started;
       this.op.addStep(step);

@@ -45,10 +45,9 @@ function setup(options: EngineOptions, kind: OperationKind) {
   const pulumiDir = resolvePulumiDir(options.programDir);
   const config = options.config ?? {};
   const configJson = configEnv(project, config);
-  const providerConfig: PropertyMap = {};
-  for (const [k, v] of Object.entries(JSON.parse(configJson) as Record<string, string>)) {
-    if (k.startsWith("pulumi-nodejs:")) providerConfig[k.slice("pulumi-nodejs:".length)] = v;
-  }
+  // Why all of it, namespaced: since pulumi 3.13x the engine hands dynamic providers the whole stack config
+  // (Configure args and PULUMI_CONFIG), and `configure(req)`'s `req.config.get("k")` looks up "project:k".
+  const providerConfig = JSON.parse(configJson) as PropertyMap;
   const snapshot = Snapshot.load(options.stateFile, project, options.stack, kind === "preview");
   const op = new Operation({
     kind,
@@ -75,6 +74,7 @@ function setup(options: EngineOptions, kind: OperationKind) {
 export async function runUpdate(options: EngineOptions, dryRun: boolean): Promise<OperationResult> {
   const { op, project, pulumiDir, configJson } = setup(options, dryRun ? "preview" : "up");
   op.printer.header();
+  op.outputs = op.stackOutputs(); // Why: a program that fails before registering outputs leaves the old ones.
   const deployment = new Deployment(op);
   const stackUrn = makeUrn(options.stack, project.name, ROOT_STACK_TYPE, `${project.name}-${options.stack}`);
   let monitor: MonitorServer | undefined;

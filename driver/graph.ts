@@ -12,19 +12,30 @@ export function dependenciesOf(r: Pick<ResourceState, "parent" | "dependencies" 
   return deps;
 }
 
-/** A stable topological order: every resource after the resources it depends on (cycles keep input order). */
+/**
+ * A stable topological order: every resource after the entries (by URN) it depends on. Entries sharing a URN (a
+ * pending delete and its replacement) count as one node; a cycle, impossible from a real program, keeps input order.
+ */
 export function sortByDependencies<T extends ResourceState>(resources: T[]): T[] {
-  const urns = new Set(resources.map((r) => r.urn));
-  const placed = new Set<string>();
-  const pending = [...resources];
-  const out: T[] = [];
-  while (pending.length > 0) {
-    const index = pending.findIndex((r) => [...dependenciesOf(r)].every((d) => d === r.urn || placed.has(d) || !urns.has(d)));
-    const [next] = pending.splice(index >= 0 ? index : 0, 1);
-    out.push(next);
-    // Why: a URN counts as placed only when no other entry with it (e.g. a pending delete) is still waiting.
-    if (!pending.some((p) => p.urn === next.urn)) placed.add(next.urn);
+  const byUrn = new Map<string, T[]>();
+  for (const r of resources) byUrn.set(r.urn, [...(byUrn.get(r.urn) ?? []), r]);
+  const deps = new Map<string, Set<string>>();
+  for (const [urn, entries] of byUrn) {
+    const set = new Set<string>();
+    for (const e of entries) for (const d of dependenciesOf(e)) if (d !== urn && byUrn.has(d)) set.add(d);
+    deps.set(urn, set);
   }
+  const placed = new Set<string>();
+  const out: T[] = [];
+  const visit = (urn: string, stack: Set<string>) => {
+    if (placed.has(urn) || stack.has(urn)) return;
+    stack.add(urn);
+    for (const d of deps.get(urn) ?? []) visit(d, stack);
+    stack.delete(urn);
+    placed.add(urn);
+    out.push(...byUrn.get(urn)!);
+  };
+  for (const r of resources) visit(r.urn, new Set());
   return out;
 }
 
@@ -33,27 +44,42 @@ export function sortByDependencies<T extends ResourceState>(resources: T[]): T[]
  * resource that depends on it, as the engine's `ScheduleDeletes` does. Resources within a round are independent.
  */
 export function deletionRounds<T extends ResourceState>(condemned: T[]): T[][] {
+  // dependents.get(r) = condemned entries (other URNs) that depend on r.
+  const byUrn = new Map<string, T[]>();
+  for (const r of condemned) byUrn.set(r.urn, [...(byUrn.get(r.urn) ?? []), r]);
+  const blockers = new Map<T, number>();
+  const dependents = new Map<T, T[]>();
+  for (const r of condemned) blockers.set(r, 0);
+  for (const r of condemned) {
+    for (const d of dependenciesOf(r)) {
+      if (d === r.urn) continue;
+      for (const target of byUrn.get(d) ?? []) {
+        blockers.set(target, blockers.get(target)! + 1);
+        dependents.set(r, [...(dependents.get(r) ?? []), target]);
+      }
+    }
+  }
   const remaining = new Set(condemned);
   const rounds: T[][] = [];
   while (remaining.size > 0) {
-    const round = [...remaining].filter(
-      (r) => ![...remaining].some((other) => other !== r && other.urn !== r.urn && dependenciesOf(other).has(r.urn)),
-    );
+    let round = [...remaining].filter((r) => blockers.get(r) === 0);
     // Why: a dependency cycle cannot come from a real program; break it instead of looping forever.
-    const chosen = round.length > 0 ? round : [remaining.values().next().value as T];
-    for (const r of chosen) remaining.delete(r);
-    rounds.push(chosen);
+    if (round.length === 0) round = [remaining.values().next().value as T];
+    for (const r of round) {
+      remaining.delete(r);
+      for (const target of dependents.get(r) ?? []) blockers.set(target, blockers.get(target)! - 1);
+    }
+    rounds.push(round);
   }
   return rounds;
 }
 
-/** All condemned resources that `r` depends on, directly or transitively (used to skip them when `r` fails). */
+/** All condemned resources that `r` depends on, directly or transitively (kept when `r` could not be deleted). */
 export function transitiveDependencies<T extends ResourceState>(r: T, among: T[]): Set<T> {
   const out = new Set<T>();
   const queue = [r];
   while (queue.length > 0) {
-    const cur = queue.pop()!;
-    const deps = dependenciesOf(cur);
+    const deps = dependenciesOf(queue.pop()!);
     for (const cand of among) {
       if (!out.has(cand) && cand !== r && deps.has(cand.urn)) {
         out.add(cand);

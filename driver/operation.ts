@@ -22,7 +22,7 @@ export interface OperationSettings {
   snapshot: Snapshot;
   write: Writer;
   verbose: boolean;
-  /** Args for the provider's Configure (the `pulumi-nodejs:*` config keys). */
+  /** Args for the provider's Configure: the whole stack config with `project:key` keys. */
   providerConfig: PropertyMap;
   /** Env for the provider process. */
   providerEnv: Record<string, string | undefined>;

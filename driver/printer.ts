@@ -2,6 +2,7 @@
  * Pulumi-CLI-like text output: a line per resource step, then diagnostics, outputs and the resource summary.
  */
 import { formatDiff } from "./property-diff";
+import { UNKNOWN } from "./rpc";
 import { parseUrn } from "./urn";
 import type { OperationKind, OperationResult, StepOp, StepResult } from "./types";
 
@@ -62,7 +63,7 @@ export class Printer {
     const outputs = Object.entries(result.outputs);
     if (outputs.length > 0 && result.kind !== "destroy") {
       this.write("\nOutputs:\n");
-      for (const [k, v] of outputs) this.write(`    ${k}: ${JSON.stringify(v)}\n`);
+      for (const [k, v] of outputs) this.write(`    ${k}: ${formatValue(v)}\n`);
     }
     this.write("\nResources:\n");
     const preview = result.kind === "preview";
@@ -77,6 +78,11 @@ export class Printer {
     if (failed) this.write(`    ${failed} failed\n`);
     this.write(`\nDuration: ${(result.durationMs / 1000).toFixed(1)}s\n`);
   }
+}
+
+/** A value as compact JSON, with not-yet-known values (previews) shown as `[unknown]`. */
+function formatValue(value: unknown): string {
+  return JSON.stringify(value).split(JSON.stringify(UNKNOWN)).join("[unknown]");
 }
 
 /** One step as text: ` ~  TYPE NAME updated (0.1s) [diff: ~content]`. */

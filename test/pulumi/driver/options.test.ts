@@ -108,6 +108,37 @@ describe("lifecycle driver: resource options", () => {
     expect(stack.content("after")).toBe("X+after");
   });
 
+  it("a failing update keeps the old state; a replaced object's old half waits for a successful up", async () => {
+    const stack = newStack();
+    await stack.run(stack.driver([{ name: "u", content: "1" }, { name: "r", content: "R" }]).up());
+    const oldR = stack.resource("r")!.id!;
+
+    const objects: ObjectSpec[] = [
+      { name: "u", content: "2", fail: "update" },
+      { name: "r", content: "R", replaceKey: "k" },
+    ];
+    const err = await stack.fails(stack.driver(objects).up());
+    expect(err.message).toContain("injected update failure for u");
+    expect(stack.resource("u")!.outputs.content).toBe("1");
+    expect(stack.content("u")).toBe("1");
+    // The replacement of r was created; its old half is kept, marked for deletion, because the up failed.
+    const entries = stack.state().resources.filter((x) => x.urn.endsWith("::r"));
+    expect(entries.map((x) => [x.id === oldR, x.delete === true])).toEqual(
+      expect.arrayContaining([
+        [true, true],
+        [false, false],
+      ]),
+    );
+    expect(fs.existsSync(path.join(stack.root, oldR))).toBe(true);
+
+    const result = await stack.run(stack.driver(objects.map((o) => ({ ...o, fail: undefined }))).up());
+    expect(ops(result)).toEqual({ u: "update", r: "same" });
+    expect(result.steps.filter((x) => x.op === "delete").map((x) => x.name)).toEqual(["r"]);
+    expect(fs.existsSync(path.join(stack.root, oldR))).toBe(false);
+    expect(stack.state().resources.filter((x) => x.urn.endsWith("::r"))).toHaveLength(1);
+    expect(stack.content("u")).toBe("2");
+  });
+
   it("a partial create is recorded with its ID and updated by the next up", async () => {
     const stack = newStack();
     const err = await stack.fails(stack.driver([{ name: "p", content: "P", fail: "partial" }]).up());

@@ -18,12 +18,13 @@ describe("lifecycle driver: TypeScript programs", () => {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it("runs index.ts (with a local .ts import), records outputs, and destroys", async () => {
-    const up = await driver({ text: "hello" }).up();
+    const up = await driver({ text: "hello", owner: "lab" }).up();
     expect(up.steps.find((s) => s.name === "note")).toMatchObject({ op: "create", type: "pulumi-nodejs:dynamic/notes:Note" });
-    expect(up.outputs).toEqual({ file: path.join(root, "note.txt"), length: 5 });
+    // `owner` reaches the provider through Configure (the whole stack config, as the engine sends it).
+    expect(up.outputs).toEqual({ file: path.join(root, "note.txt"), length: 5, owner: "lab" });
     expect(fs.readFileSync(path.join(root, "note.txt"), "utf8")).toBe("hello");
 
-    const changed = await driver({ text: "hello world" }).up();
+    const changed = await driver({ text: "hello world", owner: "lab" }).up();
     expect(changed.steps.find((s) => s.name === "note")).toMatchObject({ op: "update", diffs: ["text"] });
     expect(changed.outputs.length).toBe(11);
 

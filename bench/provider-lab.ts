@@ -69,7 +69,7 @@ export async function runProviderTrial(
   };
   try {
     const up = await op("up", (d) => d.up());
-    const created = up.result?.summary.create ?? 0;
+    const created = up.result?.steps.filter((s) => s.custom && s.op === "create").length ?? 0;
     if (created !== labResourceCount(n)) throw new Error(`up created ${created} resources, expected ${labResourceCount(n)}`);
     verify(); // the kernel and bridge.conf really have the lab
     const refresh = await op("refresh", (d) => d.refresh());

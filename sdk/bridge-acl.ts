@@ -41,7 +41,7 @@ export class BridgeAcl extends pulumi.dynamic.Resource {
       providerShim("BridgeAcl"),
       name,
       {
-        __name: name,
+        __resourceName: name,
         name: undefined,
         bridge: args.bridge,
         action: args.action,

@@ -53,7 +53,7 @@ export class Bridge extends pulumi.dynamic.Resource {
       providerShim("Bridge"),
       name,
       {
-        __name: name,
+        __resourceName: name,
         name: args.name,
         addresses: args.addresses,
         mtu: args.mtu,

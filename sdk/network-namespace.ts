@@ -21,7 +21,7 @@ export class NetworkNamespace extends pulumi.dynamic.Resource {
     super(
       providerShim("NetworkNamespace"),
       name,
-      { __name: name, name: args.name, adopt: args.adopt, created: undefined },
+      { __resourceName: name, name: args.name, adopt: args.adopt, created: undefined },
       opts,
       TYPE_MODULE,
       "NetworkNamespace",

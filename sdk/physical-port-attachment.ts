@@ -61,7 +61,7 @@ export class PhysicalPortAttachment extends pulumi.dynamic.Resource {
       providerShim("PhysicalPortAttachment"),
       name,
       {
-        __name: name,
+        __resourceName: name,
         bridge: args.bridge,
         port: args.port,
         moveAddresses: args.moveAddresses,

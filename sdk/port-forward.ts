@@ -82,7 +82,7 @@ export class PortForward extends pulumi.dynamic.Resource {
 export function portForwardProps(name: string, args: PortForwardArgs): Record<string, unknown> {
   const ref = isVmRef(args.vm) ? args.vm : undefined;
   return {
-    __name: name,
+    __resourceName: name,
     vm: ref ? ref.name : args.vm,
     vmInstanceId: args.vmInstanceId ?? ref?.instanceId,
     netdev: args.netdev,

@@ -119,7 +119,7 @@ export class QemuVm extends pulumi.dynamic.Resource {
       providerShim("QemuVm"),
       name,
       {
-        __name: name,
+        __resourceName: name,
         name: args.name,
         memoryMiB: args.memoryMiB,
         cpus: args.cpus,

@@ -45,7 +45,7 @@ export class VethPair extends pulumi.dynamic.Resource {
       providerShim("VethPair"),
       name,
       {
-        __name: name,
+        __resourceName: name,
         name: args.name,
         peerName: args.peerName,
         peerNetns: args.peerNetns,

@@ -11,6 +11,14 @@ import { BridgeAcl } from "../../../dist/sdk/bridge-acl";
 import { PhysicalPortAttachment } from "../../../dist/sdk/physical-port-attachment";
 import { VethPair } from "../../../dist/sdk/veth-pair";
 
+// WORKAROUND (remove when fixed in sdk/*.ts): the SDK classes pass the resource name as the prop `__name`, which
+// collides with Resource's own `__name` field in @pulumi/pulumi 3.248 ("Property '__name' is already initialized").
+// Every name here is explicit, so dropping the prop loses nothing.
+pulumi.runtime.registerStackTransformation(({ props, opts }) => {
+  const { __name: _dropped, ...rest } = props as Record<string, unknown>;
+  return { props: rest, opts };
+});
+
 const config = new pulumi.Config();
 const n = config.requireNumber("n");
 const ns = new NetworkNamespace("lab", { name: config.require("netns") });

@@ -46,11 +46,11 @@ export function autoName(resourceName: string, max = IFNAME_MAX, suffixLen = 5):
 
 /**
  * The physical name for check: explicit `name`, else the previous auto-name, else a new one from
- * the SDK-provided resource name (`__name`).
+ * the SDK-provided resource name (`__resourceName`).
  */
 export function resolveName(news: Record<string, unknown>, olds: Record<string, unknown>, max = IFNAME_MAX): unknown {
   if (news.name !== undefined) return news.name;
   if (typeof olds.name === "string" && olds.__autoNamed === true) return olds.name;
-  const base = typeof news.__name === "string" ? news.__name : "lab";
+  const base = typeof news.__resourceName === "string" ? news.__resourceName : "lab";
   return autoName(base, max);
 }

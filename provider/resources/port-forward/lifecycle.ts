@@ -139,8 +139,8 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
   kind: KIND,
 
   check(_olds, news) {
-    // The resource name labels messages (the SDK passes it as __name; check strips __ keys).
-    const labelled = news.name === undefined && typeof news.__name === "string" ? { ...news, name: news.__name } : news;
+    // The resource name labels messages (the SDK passes it as __resourceName; check strips __ keys).
+    const labelled = news.name === undefined && typeof news.__resourceName === "string" ? { ...news, name: news.__resourceName } : news;
     return checkWithSchema(portForwardInputsSchema(), labelled);
   },
 

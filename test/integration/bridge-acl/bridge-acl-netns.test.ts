@@ -42,7 +42,7 @@ const tapsIn = () => linksIn(ns).filter((l) => l.linkinfo?.info_kind === "tun");
 test("default file for a namespace is the one `ip netns exec` shows the helper as /etc/qemu/bridge.conf", async () => {
   fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
   const p = makeProvider(testContext());
-  const { id, outs } = await checkAndCreate(p, { __name: "acl", bridge: "brq", host: { netns: ns } });
+  const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "brq", host: { netns: ns } });
   try {
     expect(outs.confPath).toBe(`/etc/netns/${ns}/qemu/bridge.conf`);
     expect(outs.confPath).toBe(defaultAclPath(ns));
@@ -95,7 +95,7 @@ test("-netdev bridge: denied without an entry, works after BridgeAcl create; no 
   const p = makeProvider(testContext());
 
   // deny all: even our allow is overridden, and we say so.
-  const blocked = await checkAndCreate(p, { __name: "acl", bridge: "brq", host: { netns: ns } });
+  const blocked = await checkAndCreate(p, { __resourceName: "acl", bridge: "brq", host: { netns: ns } });
   expect(blocked.outs.warnings).toContain(`\`allow brq\` has no effect: \`deny all\` (${defaultAclPath(ns)}:2) overrides it (the helper lets deny win over allow)`);
   expect(() => qemu()).toThrow(/access denied by acl file/);
   await p.delete!(blocked.id, blocked.outs);
@@ -103,7 +103,7 @@ test("-netdev bridge: denied without an entry, works after BridgeAcl create; no 
   fs.writeFileSync(defaultAclPath(ns), "# site\n");
   expect(() => qemu()).toThrow(/access denied by acl file/);
 
-  const { id, outs } = await checkAndCreate(p, { __name: "acl", bridge: "brq", host: { netns: ns } });
+  const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "brq", host: { netns: ns } });
   let pid: number | undefined;
   try {
     qemu();

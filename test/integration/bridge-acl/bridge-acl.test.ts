@@ -36,7 +36,7 @@ test("create / read / update / delete keep foreign lines byte for byte, director
   fs.mkdirSync(path.dirname(conf));
   fs.writeFileSync(conf, FOREIGN, { mode: 0o640 });
   const p = makeProvider(testContext());
-  const { id, outs } = await checkAndCreate(p, { __name: "acl", bridge: "br0", confPath: conf });
+  const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf });
   expect(id).toMatch(/^acl-[0-9a-f]{5}\.[0-9a-f]{6}$/);
   expect(read()).toBe(`${FOREIGN}\n${markerLine(id, "br0")}\nallow br0`);
   expect(fs.statSync(conf).mode & 0o777).toBe(0o640); // an existing file keeps its mode
@@ -46,7 +46,7 @@ test("create / read / update / delete keep foreign lines byte for byte, director
   const r = await p.read!(id, outs);
   expect(r.props).toEqual(outs);
 
-  const u = await checkAndUpdate(p, id, outs, { __name: "acl", bridge: "br0", confPath: conf, action: "deny" });
+  const u = await checkAndUpdate(p, id, outs, { __resourceName: "acl", bridge: "br0", confPath: conf, action: "deny" });
   expect(u.diff).toMatchObject({ changes: true, replaces: [] });
   expect(u.outs).toMatchObject({ action: "deny", line: "deny br0" });
   expect(read()).toBe(`${FOREIGN}\n${markerLine(id, "br0")}\ndeny br0`);
@@ -60,7 +60,7 @@ test("create / read / update / delete keep foreign lines byte for byte, director
 
 test("a new file is created 0644 in a new 0755 directory; delete leaves the (now empty) file", async () => {
   const p = makeProvider(testContext());
-  const { id, outs } = await checkAndCreate(p, { __name: "acl", bridge: "all", confPath: conf });
+  const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "all", confPath: conf });
   expect(fs.statSync(conf).mode & 0o777).toBe(0o644);
   expect(fs.statSync(path.dirname(conf)).mode & 0o777).toBe(0o755);
   expect(read()).toBe(`${markerLine(id, "all")}\nallow all\n`);
@@ -73,7 +73,7 @@ test("drift: action flipped by hand is observed; line deleted by hand reads as g
   fs.mkdirSync(path.dirname(conf));
   fs.writeFileSync(conf, "deny br0\n");
   const p = makeProvider(testContext());
-  const { id, outs } = await checkAndCreate(p, { __name: "acl", bridge: "br0", confPath: conf });
+  const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf });
   expect(outs.warnings).toContain(`\`allow br0\` has no effect: \`deny br0\` (${conf}:1) overrides it (the helper lets deny win over allow)`);
 
   fs.writeFileSync(conf, read().replace(/^allow br0$/m, "deny br0"));
@@ -91,7 +91,7 @@ test("drift: action flipped by hand is observed; line deleted by hand reads as g
 
 test("read of a file deleted by hand is gone; delete succeeds without recreating its directory", async () => {
   const p = makeProvider(testContext());
-  const { id, outs } = await checkAndCreate(p, { __name: "acl", bridge: "br0", confPath: conf });
+  const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf });
   fs.rmSync(path.dirname(conf), { recursive: true });
   expect(await p.read!(id, outs)).toEqual({});
   await p.delete!(id, outs);
@@ -107,7 +107,7 @@ test("50 concurrent creates in one process all land, then 50 concurrent deletes 
   files.writeTextAtomic = (f, t, o) => (writes++, write(f, t, o));
   const p = makeProvider({ hosts: new HostRegistry(new ExecaRunner(), files) });
   const t0 = performance.now();
-  const made = await Promise.all(Array.from({ length: 50 }, (_, i) => checkAndCreate(p, { __name: `a${i}`, bridge: `br${i}`, confPath: conf })));
+  const made = await Promise.all(Array.from({ length: 50 }, (_, i) => checkAndCreate(p, { __resourceName: `a${i}`, bridge: `br${i}`, confPath: conf })));
   const ms = performance.now() - t0;
   const text = read();
   for (const m of made) expect(text).toContain(`${markerLine(m.id, m.outs.bridge)}\nallow ${m.outs.bridge}`);
@@ -149,7 +149,7 @@ test("another process editing the same file concurrently loses no entries", asyn
     const exited = new Promise<number>((r) => child.on("exit", (c) => r(c ?? -1)));
     const p = makeProvider(testContext());
     const made = [];
-    for (let i = 0; i < 30; i++) made.push(await checkAndCreate(p, { __name: `p${i}`, bridge: `p${i}`, confPath: conf }));
+    for (let i = 0; i < 30; i++) made.push(await checkAndCreate(p, { __resourceName: `p${i}`, bridge: `p${i}`, confPath: conf }));
     expect(await exited).toBe(0);
     expect(stderr).toBe("");
     const text = read();
@@ -166,7 +166,7 @@ test("a file that is not UTF-8 is never rewritten", async () => {
   const bytes = Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a, 0x61, 0x6c, 0x6c, 0x6f, 0x77, 0x20, 0x78, 0x0a]); // "# \xff\xfe\nallow x\n"
   fs.writeFileSync(conf, bytes);
   const p = makeProvider(testContext());
-  await expect(checkAndCreate(p, { __name: "acl", bridge: "br0", confPath: conf })).rejects.toThrow(
+  await expect(checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf })).rejects.toThrow(
     new RegExp(`^BridgeAcl "acl-[0-9a-f]{5}": create failed: ${conf} contains bytes that are not UTF-8; refusing to rewrite it`),
   );
   expect(fs.readFileSync(conf).equals(bytes)).toBe(true);
@@ -176,7 +176,7 @@ test("300 entries in one file: creates and a concurrent refresh run no command a
   const runner = new FakeRunner(); // any command would be recorded (and rejected)
   const p = makeProvider(testContext(runner));
   let t0 = performance.now();
-  const made = await Promise.all(Array.from({ length: 300 }, (_, i) => checkAndCreate(p, { __name: `a${i}`, bridge: `b${i}`, confPath: conf })));
+  const made = await Promise.all(Array.from({ length: 300 }, (_, i) => checkAndCreate(p, { __resourceName: `a${i}`, bridge: `b${i}`, confPath: conf })));
   const createMs = performance.now() - t0;
   t0 = performance.now();
   const reads = await Promise.all(made.map((m) => p.read!(m.id, m.outs)));

@@ -48,9 +48,9 @@ describe("NetworkNamespace on the real host", () => {
 
   test("auto-names from the resource name and keeps the name on later checks", async () => {
     const p = makeProvider(testContext());
-    const first = await p.check!({}, { __name: "lab" });
+    const first = await p.check!({}, { __resourceName: "lab" });
     expect(first.inputs.name).toMatch(/^lab-[0-9a-f]{5}$/);
-    const again = await p.check!(first.inputs, { __name: "lab" });
+    const again = await p.check!(first.inputs, { __resourceName: "lab" });
     expect(again.inputs.name).toBe(first.inputs.name);
   });
 });

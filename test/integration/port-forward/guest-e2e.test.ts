@@ -79,7 +79,7 @@ describe("PortForward end to end with the test guest", () => {
 
   test("add → banner; removed by hand → refused, drift, repaired by update; moved; deleted → refused", async () => {
     const p = makeProvider(testContext());
-    const args = { __name: "ssh", vm: "pfguest", vmInstanceId: vm!.outs.instanceId, hostPort: 2222, guestPort: 22, host: { netns, stateDir } };
+    const args = { __resourceName: "ssh", vm: "pfguest", vmInstanceId: vm!.outs.instanceId, hostPort: 2222, guestPort: 22, host: { netns, stateDir } };
     expect(dial(netns, 2222)).toBe("refused");
 
     const { id, outs } = await checkAndCreate(p, args);
@@ -117,7 +117,7 @@ describe("PortForward end to end with the test guest", () => {
 
   test("the VM is recreated (new instanceId): the forward is replaced and answers on the new VM", async () => {
     const p = makeProvider(testContext());
-    const args = (instanceId: string) => ({ __name: "ssh", vm: "pfguest", vmInstanceId: instanceId, hostPort: 2224, guestPort: 22, host: { netns, stateDir } });
+    const args = (instanceId: string) => ({ __resourceName: "ssh", vm: "pfguest", vmInstanceId: instanceId, hostPort: 2224, guestPort: 22, host: { netns, stateDir } });
     const first = await checkAndCreate(p, args(vm!.outs.instanceId));
     let current = first;
     try {

@@ -42,7 +42,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
     }
   });
 
-  const args = () => ({ __name: "ssh", vm, vmInstanceId: "i-1", hostPort: 2222, guestPort: 22, host: { stateDir } });
+  const args = () => ({ __resourceName: "ssh", vm, vmInstanceId: "i-1", hostPort: 2222, guestPort: 22, host: { stateDir } });
 
   test("create → listening in the VM's namespace; read; drift when removed by hand; update puts it back; delete", async () => {
     const p = makeProvider(testContext());
@@ -129,7 +129,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
     const p = makeProvider(testContext());
     const { id, outs } = await checkAndCreate(p, { ...args(), hostPort: 2500 });
     try {
-      const e = await checkAndCreate(p, { ...args(), __name: "clash", netdev: "net1", hostPort: 2500 }).catch((x: Error) => x);
+      const e = await checkAndCreate(p, { ...args(), __resourceName: "clash", netdev: "net1", hostPort: 2500 }).catch((x: Error) => x);
       expect((e as Error).message).toMatch(
         /^PortForward "clash": create failed: QEMU refused `hostfwd_add net1 tcp:127\.0\.0\.1:2500-:22`: Could not set up host forwarding rule[\s\S]*fix: choose another hostPort/,
       );
@@ -190,7 +190,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
     const p = makeProvider(testContext());
     const N = 300;
     let t = Date.now();
-    const made = await Promise.all(Array.from({ length: N }, (_x, i) => checkAndCreate(p, { ...args(), __name: `f${i}`, hostPort: 3000 + i })));
+    const made = await Promise.all(Array.from({ length: N }, (_x, i) => checkAndCreate(p, { ...args(), __resourceName: `f${i}`, hostPort: 3000 + i })));
     const createMs = Date.now() - t;
     try {
       expect(parseUsernet(await usernet(qemu)).get("net0")).toHaveLength(N);

@@ -3,7 +3,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ProviderClient, ResourceInitError, serializeDynamicProvider } from "../../../driver/provider-client";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { fileProvider } = require("./fixtures/files-program/file-provider.js") as { fileProvider: object };
 
 const URN = "urn:pulumi:dev::files-lab::pulumi-nodejs:dynamic/files:FileObject::a";

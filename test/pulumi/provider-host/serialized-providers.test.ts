@@ -47,7 +47,7 @@ describe("serialized providers in the real dynamic-provider host", () => {
     const __provider = serialized.get("Bridge")!;
     const u = urn("Bridge", "br");
     const name = uniqueName("qb");
-    const news = { __provider, __name: "br", name, addresses: ["10.61.0.1/24"], host: { netns } };
+    const news = { __provider, __resourceName: "br", name, addresses: ["10.61.0.1/24"], host: { netns } };
     const checked = await client.check({ urn: u, news });
     expect(checked.failures).toEqual([]);
     const created = await client.create({ urn: u, properties: checked.inputs });

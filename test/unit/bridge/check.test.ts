@@ -86,11 +86,11 @@ describe("Bridge check", () => {
   test("through the dynamic provider: auto-names within 15 characters, stable across checks, no host access", async () => {
     const runner = new FakeRunner(true);
     const p = makeProvider(testContext(runner));
-    const first = await p.check!({}, { __name: "a-very-long-resource-name" });
+    const first = await p.check!({}, { __resourceName: "a-very-long-resource-name" });
     expect(first.failures).toEqual([]);
     expect(first.inputs.name).toMatch(/^a-very-lo-[0-9a-f]{5}$/);
     expect((first.inputs.name as string).length).toBeLessThanOrEqual(15);
-    const again = await p.check!(first.inputs, { __name: "a-very-long-resource-name" });
+    const again = await p.check!(first.inputs, { __resourceName: "a-very-long-resource-name" });
     expect(again.inputs.name).toBe(first.inputs.name);
     expect(runner.calls).toEqual([]);
   });

@@ -61,7 +61,7 @@ describe("check", () => {
     [{ bridge: "br0", port: "eno1", host: { netns: "../x" } }, ["host.netns"]],
     [{ bridge: "br0", port: "eno1", extra: 1 }, ["(inputs)"]],
     [{ bridge: UNKNOWN, port: UNKNOWN }, []],
-    [{ bridge: "br0", port: "eno1", __name: "uplink" }, []],
+    [{ bridge: "br0", port: "eno1", __resourceName: "uplink" }, []],
   ])("%j → failures at %j", async (news, paths) => {
     const r = await p.check!({}, news);
     expect((r.failures ?? []).map((f) => f.property)).toEqual(paths);

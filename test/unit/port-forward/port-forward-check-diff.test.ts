@@ -6,7 +6,7 @@ import { UNKNOWN } from "../../../provider/resources/common/unknown";
 const base = { vm: "web", hostPort: 2222, guestPort: 22 };
 
 test("check applies defaults and labels with the resource name", () => {
-  const r = portForwardHandler.check({}, { ...base, __name: "ssh" });
+  const r = portForwardHandler.check({}, { ...base, __resourceName: "ssh" });
   expect(r.failures).toEqual([]);
   expect(r.inputs).toEqual({
     name: "ssh",

@@ -9,7 +9,7 @@ test("given a VM resource, the props carry its name, instanceId and host outputs
   expect(props.vm).toBe(vm.name);
   expect(props.vmInstanceId).toBe(vm.instanceId);
   expect(props.host).toBe(vm.host);
-  expect(props).toMatchObject({ __name: "ssh", hostPort: 2222, guestPort: 22, ...OUTPUTS });
+  expect(props).toMatchObject({ __resourceName: "ssh", hostPort: 2222, guestPort: 22, ...OUTPUTS });
 });
 
 test("explicit vmInstanceId and host win over the VM's", () => {
@@ -20,7 +20,7 @@ test("explicit vmInstanceId and host win over the VM's", () => {
 
 test("given a VM name, the props carry it as is", () => {
   expect(portForwardProps("dns", { vm: "db", protocol: "udp", hostPort: 5353, guestPort: 53 })).toEqual({
-    __name: "dns",
+    __resourceName: "dns",
     vm: "db",
     vmInstanceId: undefined,
     netdev: undefined,

@@ -67,10 +67,10 @@ describe("QemuVm check", () => {
 
   test("the provider auto-names from the resource name and keeps the name (and so the MACs)", async () => {
     const p = makeProvider(testContext(new FakeRunner(true)));
-    const first = await p.check!({}, { __name: "web", nics: [{ type: "user" }] });
+    const first = await p.check!({}, { __resourceName: "web", nics: [{ type: "user" }] });
     expect(first.failures).toEqual([]);
     expect(first.inputs.name).toMatch(/^web-[0-9a-f]{5}$/);
-    const again = await p.check!(first.inputs, { __name: "web", nics: [{ type: "user" }] });
+    const again = await p.check!(first.inputs, { __resourceName: "web", nics: [{ type: "user" }] });
     expect(again.inputs.name).toBe(first.inputs.name);
     expect(again.inputs.nics[0].mac).toBe(stableMac(first.inputs.name, 0));
   });

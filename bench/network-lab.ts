@@ -37,8 +37,8 @@ export interface ProviderSamples extends ApproachSamples {
   /** Peak resident memory of the provider process per trial (max over its operations), KiB. */
   peakKiB: number[];
   resources: number;
-  /** Resources refresh reported as drifted (must be 0). */
-  drift: number[];
+  /** Resources refresh reported as drifted (must be none), per trial: `name: keys`. */
+  drift: string[][];
   /** Which commands the provider ran, per operation, in the last trial. */
   commands: Record<"up" | "refresh" | "reads" | "destroy", Array<[string, number]>>;
 }

@@ -25,7 +25,8 @@ export interface TimedOp {
 /** Everything measured in one provider trial. */
 export interface ProviderTrial {
   up: TimedOp;
-  refresh: TimedOp & { drift: number };
+  /** drift: resources a no-change refresh reported changed, as `name: keys`. */
+  refresh: TimedOp & { drift: string[] };
   /** Read calls alone: every resource read at once in a started, configured provider process. */
   reads: TimedOp & { count: number };
   destroy: TimedOp;
@@ -75,10 +76,15 @@ export async function runProviderTrial(
     const refresh = await op("refresh", (d) => d.refresh());
     const reads = await timeReads(path.join(dir, "reads.probe"), driverFor(""));
     const destroy = await op("destroy", (d) => d.destroy());
-    return { up, refresh: { ...refresh, drift: refresh.result?.summary.refresh ?? 0 }, reads, destroy, resources: created };
+    return { up, refresh: { ...refresh, drift: driftOf(refresh.result) }, reads, destroy, resources: created };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Resources a refresh reported as changed, with the changed keys. Pure. */
+export function driftOf(result: OperationResult | undefined): string[] {
+  return (result?.steps ?? []).filter((s) => s.op === "refresh").map((s) => `${s.name}: ${s.diffs.join(", ")}`);
 }
 
 /**

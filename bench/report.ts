@@ -82,7 +82,7 @@ export function processTable(labs: readonly LabSamples[]): string {
       `${med(p.refreshSpawns) ?? "n/a"} / ${med(p.readsProcesses) ?? "n/a"} / ${lab.shell.refreshProcesses ?? "n/a"}`,
       `${med(p.destroySpawns) ?? "n/a"} / ${lab.shell.destroyProcesses ?? "n/a"} / ${lab.batch.destroyProcesses ?? "n/a"}`,
       m === undefined ? "n/a" : (m / 1024).toFixed(1),
-      String(Math.max(0, ...p.drift)),
+      String(Math.max(0, ...p.drift.map((d) => d.length))),
     ];
   });
   return pipeTable(
@@ -186,6 +186,12 @@ export function targetTable(rows: readonly TargetRow[]): string {
   );
 }
 
+/** Which resources a no-change refresh reported as drifted (a provider bug: read must match create). */
+export function driftNote(labs: readonly LabSamples[]): string {
+  const lines = labs.flatMap((l) => [...new Set(l.provider.drift.flat())].map((d) => `  N=${l.n}: ${d}`));
+  return lines.length ? `Drift reported by a no-change refresh:\n${lines.slice(0, 12).join("\n")}${lines.length > 12 ? `\n  … ${lines.length - 12} more` : ""}\n` : "";
+}
+
 /** Everything `npm run bench` prints. */
 export function renderConsole(result: BenchResult): string {
   const largest = result.labs[result.labs.length - 1];
@@ -197,6 +203,7 @@ export function renderConsole(result: BenchResult): string {
     "",
     commandTable(largest),
     "",
+    driftNote(result.labs),
     result.libvirtNote ? `(c) libvirt: ${result.libvirtNote}\n` : "",
     result.vm ? vmTable(result.vm) : `VM: ${result.vmNote ?? "not measured"}`,
     "",

@@ -17,6 +17,11 @@ export interface BridgeArgs {
   /** Spanning Tree Protocol on or off (a new bridge has it off). */
   stp?: pulumi.Input<boolean>;
   /**
+   * The bridge's MAC address. Default for a bridge this resource creates: a stable address derived from the name
+   * (52:54:00:…), so the bridge's MAC does not follow its ports as VMs come and go. Unset on an adopted bridge: kept.
+   */
+  macAddress?: pulumi.Input<string>;
+  /**
    * Administratively up (default true). The kernel drops IPv6 addresses when a link goes down; when
    * this resource sets it down it re-adds them (they stay while down). After a down by hand, refresh + up repairs it.
    */
@@ -61,7 +66,7 @@ export class Bridge extends pulumi.dynamic.Resource {
         up: args.up,
         adopt: args.adopt,
         host: args.host,
-        macAddress: undefined,
+        macAddress: args.macAddress,
         ifindex: undefined,
         created: undefined,
       },

@@ -14,8 +14,8 @@ const accel = (config.get("accel") ?? "auto") as "kvm" | "tcg" | "auto";
 // The host keeps the uplink's own address: moveAddresses carries it (and the default route) over to the bridge.
 const guestAddresses = config.getObject<string[]>("guestAddresses") ?? [];
 
-// Step 1-2: the bridge (what `virsh net-start default` makes).
-const bridge = new Bridge("virbr0", { name: bridgeName, stp: false, host });
+// Step 1-2: the bridge (what `virsh net-start default` makes; libvirt's default network has STP off).
+const bridge = new Bridge("virbr0", { name: bridgeName, stp: config.getBoolean("stp") ?? false, host });
 
 // The `access denied by acl file` fix: `allow virbr0` in bridge.conf.
 const acl = new BridgeAcl("virbr0-allow", { bridge: bridge.name, host });

@@ -75,6 +75,14 @@ export class Host {
     return this.linksCache.get();
   }
 
+  /**
+   * Links read after this call: create, update and delete act on these (what a person changed by hand a moment
+   * ago counts); later `links()` calls share the result until the next write.
+   */
+  freshLinks(): Promise<LinkSnapshot> {
+    return this.linksCache.getFresh();
+  }
+
   /** Forget cached host reads (after a write made outside ipWrite). */
   invalidate(): void {
     this.linksCache.invalidate();

@@ -28,6 +28,11 @@ export function setLinkUp(host: Host, name: string, up: boolean): Promise<void> 
   return host.ipWrite(["link", "set", "dev", name, up ? "up" : "down"]);
 }
 
+/** Set a link's MAC address (a bridge with a set address keeps it when ports join or leave). */
+export function setLinkAddress(host: Host, name: string, mac: string): Promise<void> {
+  return host.ipWrite(["link", "set", "dev", name, "address", mac]);
+}
+
 /** Set a link's MTU. */
 export function setMtu(host: Host, name: string, mtu: number): Promise<void> {
   return host.ipWrite(["link", "set", "dev", name, "mtu", String(mtu)]);

@@ -1,7 +1,8 @@
 import { parseCidr } from "../../host/ip/cidr-list";
 import { checkWithSchema } from "../common/check";
 import type { CheckFailure, CheckResult } from "../common/handler";
-import { bridgeInputsSchema, IPV6_MIN_MTU, MTU_MAX, MTU_MIN, type BridgeInputs } from "./schema";
+import { containsUnknown } from "../common/unknown";
+import { bridgeInputsSchema, defaultBridgeMac, IPV6_MIN_MTU, MTU_MAX, MTU_MIN, type BridgeInputs } from "./schema";
 
 /**
  * Failures that involve two inputs. Run on the raw inputs, next to the schema, so they are
@@ -23,6 +24,9 @@ export function crossFieldFailures(news: Record<string, unknown>): CheckFailure[
 
 /** Validate Bridge inputs: every failure with its property path; no host access; unknowns pass. */
 export function checkBridge(news: Record<string, unknown>): CheckResult<BridgeInputs> {
+  // A bridge we create gets a stable MAC unless one is given; an adopted bridge keeps its own unless one is given.
+  if (news.macAddress === undefined && news.adopt !== true && typeof news.name === "string" && !containsUnknown(news.name))
+    news = { ...news, macAddress: defaultBridgeMac(news.name) };
   const r = checkWithSchema(bridgeInputsSchema(), news);
   return { inputs: r.inputs, failures: [...r.failures, ...crossFieldFailures(news)] };
 }

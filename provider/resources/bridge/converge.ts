@@ -1,7 +1,7 @@
 import type { Host } from "../../host/host";
 import { observeBridge, type ObservedBridge } from "../../host/ip/bridge-state";
 import { addAddress, deleteAddress } from "../../host/ip/address-ops";
-import { setBridgeStp, setLinkUp, setMtu } from "../../host/ip/link-ops";
+import { setBridgeStp, setLinkAddress, setLinkUp, setMtu } from "../../host/ip/link-ops";
 import { finalSteps, firstSteps, needsReread, type BridgeStep, type CurrentBridge, type DesiredBridge } from "./plan";
 
 /** Where a host is, for messages. */
@@ -18,6 +18,8 @@ export async function observe(host: Host, name: string, keepLinkLocal: readonly 
 /** Start one step's `ip` write. Called synchronously for every step, so a tick's steps share one batch. */
 function startStep(host: Host, name: string, s: BridgeStep): Promise<void> {
   switch (s.op) {
+    case "mac":
+      return setLinkAddress(host, name, s.address);
     case "mtu":
       return setMtu(host, name, s.mtu);
     case "stp":

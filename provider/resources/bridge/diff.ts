@@ -35,6 +35,8 @@ export function diffBridge(olds: Partial<BridgeState>, news: Partial<BridgeInput
 
   if (managedChange(olds.addresses, news.addresses, cidrSetsEqual)) updates.push("addresses");
   if (managedChange(olds.mtu, news.mtu)) updates.push("mtu");
+  if (managedChange(olds.macAddress, news.macAddress, (a, b) => String(a).toLowerCase() === String(b).toLowerCase()))
+    updates.push("macAddress");
   if (managedChange(olds.stp, news.stp)) updates.push("stp");
   if (managedChange(olds.up, news.up)) updates.push("up");
   if ((olds.adopt ?? false) !== (news.adopt ?? false)) updates.push("adopt");

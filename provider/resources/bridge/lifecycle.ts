@@ -62,7 +62,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
   async create(inputs, ctx) {
     const host = hostOf(ctx, inputs.host);
     const { name } = inputs;
-    const existing = (await host.links()).get(name);
+    const existing = (await host.freshLinks()).get(name);
     if (existing) return adoptExisting(host, inputs, existing);
 
     try {
@@ -104,6 +104,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
 
   async update(id, olds, news, ctx) {
     const host = hostOf(ctx, news.host);
+    await host.freshLinks();
     // Old addresses count as ours too, so a link-local address dropped from the inputs is removed.
     const current = await observe(host, id, [...(olds.addresses ?? []), ...(news.addresses ?? [])]);
     if (!current)
@@ -119,7 +120,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
   async delete(id, olds, ctx) {
     if (olds.created !== true) return; // adopted: it was there before us and stays after us
     const host = hostOf(ctx, olds.host);
-    const link = (await host.links()).get(id);
+    const link = (await host.freshLinks()).get(id);
     if (!link) return; // already gone
     // The name now belongs to something else: another kind of link, or a bridge re-made out of band
     // (new ifindex). Not ours to delete. Ports are never touched: the kernel releases them.

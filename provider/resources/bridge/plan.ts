@@ -2,6 +2,7 @@ import { canonicalCidr } from "../../host/ip/cidr";
 
 /** One change to a bridge; lifecycle turns each into one `ip` command. */
 export type BridgeStep =
+  | { op: "mac"; address: string }
   | { op: "mtu"; mtu: number }
   | { op: "stp"; on: boolean }
   | { op: "link"; up: boolean }
@@ -14,6 +15,8 @@ export interface CurrentBridge {
   mtu?: number;
   stp: boolean;
   up: boolean;
+  /** Undefined for a bridge just made (its MAC is random). */
+  macAddress?: string;
 }
 
 /** What the inputs ask for; undefined properties are not managed. */
@@ -22,6 +25,7 @@ export interface DesiredBridge {
   mtu?: number;
   stp?: boolean;
   up?: boolean;
+  macAddress?: string;
 }
 
 /**
@@ -30,6 +34,8 @@ export interface DesiredBridge {
  */
 export function firstSteps(current: CurrentBridge, desired: DesiredBridge): BridgeStep[] {
   const steps: BridgeStep[] = [];
+  if (desired.macAddress !== undefined && current.macAddress?.toLowerCase() !== desired.macAddress.toLowerCase())
+    steps.push({ op: "mac", address: desired.macAddress });
   if (desired.mtu !== undefined && current.mtu !== desired.mtu) steps.push({ op: "mtu", mtu: desired.mtu });
   if (desired.stp !== undefined && current.stp !== desired.stp) steps.push({ op: "stp", on: desired.stp });
   if (desired.up === false && current.up) steps.push({ op: "link", up: false });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { addressIdentity, parseCidr } from "../../host/ip/cidr-list";
 import { hostSchema, type HostInput } from "../common/host-schema";
@@ -40,6 +41,25 @@ export function addressListSchema() {
   });
 }
 
+/** A unicast MAC address, canonical lower-case. */
+export function macAddressSchema() {
+  return z
+    .string()
+    .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "must be a MAC address like 52:54:00:12:34:56")
+    .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, "must be a unicast address (the first octet's lowest bit clear)")
+    .transform((m) => m.toLowerCase());
+}
+
+/**
+ * A bridge's default MAC, stable per name. Why: a bridge without a set address takes the lowest MAC of its
+ * ports, so it changes whenever a VM's tap joins or leaves — neighbours then see the host's address move.
+ * libvirt pins its bridges' MACs for the same reason.
+ */
+export function defaultBridgeMac(name: string): string {
+  const h = createHash("sha256").update(`qemu-lab-bridge:${name}`).digest();
+  return ["52", "54", "00", ...[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+}
+
 /** Inputs of a Bridge (built on demand: zod objects must not be captured by serialized closures). */
 export function bridgeInputsSchema() {
   return z
@@ -53,6 +73,7 @@ export function bridgeInputsSchema() {
         .max(MTU_MAX, `must be from ${MTU_MIN} to ${MTU_MAX} (Linux's MTU range for a bridge)`)
         .optional(),
       stp: z.boolean().optional(),
+      macAddress: macAddressSchema().optional(),
       up: z.boolean().default(true),
       adopt: z.boolean().default(false),
       host: hostSchema(),

@@ -37,9 +37,9 @@ function idOf(i: PhysicalPortAttachmentInputs): string {
 }
 
 /** Links of the host, or undefined when its namespace is gone (then so is the port). */
-async function linksOrGone(host: Host): Promise<LinkSnapshot | undefined> {
+async function linksOrGone(host: Host, fresh = false): Promise<LinkSnapshot | undefined> {
   try {
-    return await host.links();
+    return await (fresh ? host.freshLinks() : host.links());
   } catch (e) {
     if (isFailure(e, "not-found")) return undefined;
     throw e;
@@ -163,7 +163,7 @@ export const physicalPortAttachmentHandler: ResourceHandler<PhysicalPortAttachme
     const id = idOf(inputs);
     try {
       const host = hostOf(ctx, inputs.host);
-      const before = requireTopology(await host.links(), inputs, host.netns);
+      const before = requireTopology(await host.freshLinks(), inputs, host.netns);
       const preexisting = before.portLink.master === inputs.bridge;
       const { port, moved } = await attach(host, inputs, NOTHING_MOVED);
       return { id, outs: stateOf(inputs, port, moved, preexisting) };
@@ -182,7 +182,7 @@ export const physicalPortAttachmentHandler: ResourceHandler<PhysicalPortAttachme
   async update(_id, olds, news, ctx) {
     const host = hostOf(ctx, news.host);
     const prior = movedOf(olds);
-    const snap = await host.links();
+    const snap = await host.freshLinks();
     const portLink = snap.get(news.port);
     if (!portLink) throw new Error(`port "${news.port}" does not exist ${whereOf(host.netns)}; fix: set \`port\` to an existing interface (see \`ip link show\`)`);
     const ours = [olds.bridge, prior.movedTo].filter((b) => b !== "");
@@ -201,7 +201,7 @@ export const physicalPortAttachmentHandler: ResourceHandler<PhysicalPortAttachme
 
   async delete(_id, olds, ctx) {
     const host = hostOf(ctx, olds.host);
-    const snap = await linksOrGone(host);
+    const snap = await linksOrGone(host, true);
     const port = snap?.get(olds.port);
     if (!snap || !port) return; // gone: nothing to release or give back to
     const moved = movedOf(olds);

@@ -34,12 +34,13 @@ function where(h: Host): string {
 }
 
 /** Both namespaces' snapshots (one read when they are the same namespace). */
-async function snapshots(ends: Ends): Promise<[LinkSnapshot, LinkSnapshot]> {
+async function snapshots(ends: Ends, fresh = false): Promise<[LinkSnapshot, LinkSnapshot]> {
+  const read = (h: Host) => (fresh ? h.freshLinks() : h.links());
   if (ends.sameNamespace) {
-    const s = await ends.end.links();
+    const s = await read(ends.end);
     return [s, s];
   }
-  return Promise.all([ends.end.links(), ends.peer.links()]);
+  return Promise.all([read(ends.end), read(ends.peer)]);
 }
 
 /** The other end of `end` as the peer namespace has it: by name in one namespace, by ifindex across. */
@@ -108,7 +109,7 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
   async create(inputs, ctx) {
     const ends = endsOf(ctx, inputs.host, inputs.peerNetns);
     const { name, peerName } = inputs;
-    const [endLinks, peerLinks] = await snapshots(ends);
+    const [endLinks, peerLinks] = await snapshots(ends, true);
     const existing = endLinks.get(name);
     if (existing) {
       const found = await observe(ends, name);
@@ -167,6 +168,7 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
 
   async update(id, olds, news, ctx) {
     const ends = endsOf(ctx, news.host, news.peerNetns);
+    await snapshots(ends, true);
     const found = await observe(ends, id);
     if (!found?.pair)
       throw new Error(
@@ -182,7 +184,7 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
   async delete(id, olds, ctx) {
     if (olds.created !== true) return; // adopted: it was there before us and stays after us
     const ends = endsOf(ctx, olds.host, olds.peerNetns);
-    const link = (await ends.end.links()).get(id);
+    const link = (await ends.end.freshLinks()).get(id);
     if (!link) return; // already gone (deleting either end removes both)
     // The name now belongs to something else (another kind of link, or a new veth): not ours to delete.
     if (!isVeth(link) || (olds.ifindex !== undefined && link.ifindex !== olds.ifindex)) return;

@@ -1,3 +1,4 @@
+import { defaultBridgeMac } from "../../../provider/resources/bridge/schema";
 import { makeProvider } from "../../../provider/resources/bridge/provider";
 import { checkBridge } from "../../../provider/resources/bridge/check";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
@@ -74,8 +75,18 @@ describe("Bridge check", () => {
     expect(checkBridge(news).failures).toEqual([]);
   });
 
-  test("applies defaults: up and adopt managed, host {}, unset properties stay unset", () => {
-    expect(checkBridge({ name: "br0" }).inputs).toEqual({ name: "br0", up: true, adopt: false, host: {} });
+  test("applies defaults: up and adopt managed, host {}, a stable MAC from the name, unset properties stay unset", () => {
+    expect(checkBridge({ name: "br0" }).inputs).toEqual({ name: "br0", up: true, adopt: false, host: {}, macAddress: defaultBridgeMac("br0") });
+    expect(defaultBridgeMac("br0")).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+    expect(defaultBridgeMac("br0")).toBe(defaultBridgeMac("br0"));
+    expect(defaultBridgeMac("br1")).not.toBe(defaultBridgeMac("br0"));
+  });
+
+  test("an adopted bridge keeps its MAC unless one is given; a given MAC is validated and made lower-case", () => {
+    expect(checkBridge({ name: "br0", adopt: true }).inputs.macAddress).toBeUndefined();
+    expect(checkBridge({ name: "br0", macAddress: "02:AA:00:00:00:01" }).inputs.macAddress).toBe("02:aa:00:00:00:01");
+    expect(checkBridge({ name: "br0", macAddress: "01:00:5e:00:00:01" }).failures.map((f) => f.property)).toEqual(["macAddress"]);
+    expect(checkBridge({ name: "br0", macAddress: "nope" }).failures.map((f) => f.property)).toEqual(["macAddress"]);
   });
 
   test("values unknown during preview pass", () => {

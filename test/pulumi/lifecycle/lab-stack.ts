@@ -1,0 +1,263 @@
+/**
+ * Shared support for the end-to-end lifecycle tests: one stack of a real Pulumi program driven by the lifecycle
+ * driver (preview/up/refresh/destroy) with its state file and stateDir in a temp folder, plus host readers that
+ * re-read the kernel and files, and a safety-net cleanup (destroy, then QEMU by pid and namespaces).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { connectForBanner } from "../../../demo/banner";
+import { LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
+import { netnsList, sh } from "../../support/netns";
+
+/** Project root. */
+export const ROOT = path.resolve(__dirname, "..", "..", "..");
+/** The examples folder. */
+export const EXAMPLES = path.join(ROOT, "examples");
+
+/** Figures (durations) appended here as JSON lines, for the report. */
+const FIGURES_FILE = process.env.QEMU_LAB_E2E_FIGURES;
+
+/** Records one timing figure (printed by jest only when QEMU_LAB_E2E_FIGURES is set). */
+export function figure(name: string, ms: number): void {
+  if (FIGURES_FILE) fs.appendFileSync(FIGURES_FILE, JSON.stringify({ name, ms }) + "\n");
+}
+
+/** One stack of one program, with its own temp folder (state file, stateDir) and captured CLI-like output. */
+export class LabStack {
+  readonly root: string;
+  readonly stateFile: string;
+  /** The `stateDir` passed to every resource (VM folders, pidfiles, QMP sockets). */
+  readonly stateDir: string;
+  output = "";
+
+  constructor(
+    readonly programDir: string,
+    /** Base config; `stateDir` is always added. */
+    public config: Record<string, unknown>,
+    readonly env: Record<string, string | undefined> = {},
+  ) {
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-e2e-"));
+    this.stateFile = path.join(this.root, "stack.json");
+    this.stateDir = path.join(this.root, "state");
+    fs.mkdirSync(this.stateDir);
+  }
+
+  /** A driver with the base config plus `overrides` (a key set to undefined is removed). */
+  driver(overrides: Record<string, unknown> = {}): LifecycleDriver {
+    return new LifecycleDriver({
+      programDir: this.programDir,
+      stack: "e2e",
+      stateFile: this.stateFile,
+      config: { ...this.config, ...overrides, stateDir: this.stateDir },
+      write: (text) => (this.output += text),
+      env: this.env,
+    });
+  }
+
+  /** Runs an operation; on failure the error carries the captured output (the last 6000 characters). */
+  async run(op: Promise<OperationResult>, figureName?: string): Promise<OperationResult> {
+    const started = Date.now();
+    try {
+      const result = await op;
+      if (figureName) figure(figureName, Date.now() - started);
+      return result;
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- output ---\n${this.output.slice(-6000)}`);
+    }
+  }
+
+  /** Runs an operation that must fail and returns its OperationError. */
+  async fails(op: Promise<OperationResult>): Promise<OperationError> {
+    const err = await op.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof OperationError)) throw new Error(`expected an OperationError, got ${String(err)}\n${this.output.slice(-4000)}`);
+    return err;
+  }
+
+  state(): StackState {
+    return fs.existsSync(this.stateFile) ? (JSON.parse(fs.readFileSync(this.stateFile, "utf8")) as StackState) : { version: 1, project: "", stack: "", resources: [] };
+  }
+
+  /** Names of the custom resources in state (sorted). */
+  stateNames(): string[] {
+    return this.state()
+      .resources.filter((r) => r.custom && !r.delete)
+      .map((r) => r.urn.split("::").pop()!)
+      .sort();
+  }
+
+  /** Outputs of a custom resource in state, by resource name. */
+  outputs(name: string): Record<string, any> {
+    const r = this.state().resources.find((x) => x.custom && !x.delete && x.urn.endsWith(`::${name}`));
+    if (!r) throw new Error(`no resource ${name} in state (have: ${this.stateNames().join(", ")})`);
+    return r.outputs as Record<string, any>;
+  }
+
+  /** Live QEMU processes of this stack: pidfiles under `<stateDir>/vms/*` whose process is a running qemu. */
+  qemuPids(): Record<string, number> {
+    const vms = path.join(this.stateDir, "vms");
+    const out: Record<string, number> = {};
+    if (!fs.existsSync(vms)) return out;
+    for (const vm of fs.readdirSync(vms)) {
+      const pid = pidFromFile(path.join(vms, vm, "qemu.pid"));
+      if (pid && isQemu(pid)) out[vm] = pid;
+    }
+    return out;
+  }
+
+  /** VM folders left in the stateDir. */
+  vmDirs(): string[] {
+    const vms = path.join(this.stateDir, "vms");
+    return fs.existsSync(vms) ? fs.readdirSync(vms).sort() : [];
+  }
+
+  /**
+   * Safety net after the tests: destroy what the state still holds, then kill any QEMU of this stack by pid and
+   * delete the given namespaces. Returns what had to be removed by force (tests assert it is empty).
+   */
+  async cleanup(namespaces: string[] = []): Promise<string[]> {
+    const forced: string[] = [];
+    try {
+      if (this.state().resources.some((r) => r.custom)) {
+        await this.driver().destroy().catch((e: unknown) => forced.push(`destroy failed: ${String(e)}`));
+      }
+    } finally {
+      for (const [vm, pid] of Object.entries(this.qemuPids())) {
+        forced.push(`qemu ${vm} pid ${pid}`);
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
+      for (const ns of namespaces) {
+        if (netnsList().includes(ns)) {
+          sh(["ip", "netns", "delete", ns], { allowFail: true });
+        }
+        sh(["rm", "-rf", `/etc/netns/${ns}`], { allowFail: true });
+      }
+      fs.rmSync(this.root, { recursive: true, force: true });
+    }
+    return forced;
+  }
+}
+
+/** The pid in a pidfile, or undefined. */
+export function pidFromFile(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is alive and is a qemu-system process (not a reused pid). */
+export function isQemu(pid: number): boolean {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // A zombie (state Z) is dead for our purposes.
+    return cmd.includes("qemu-system") && !/\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (polling, bounded) until `pid` is gone; true when it went. */
+export async function waitGone(pid: number, deadlineMs = 10_000): Promise<boolean> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (!isQemu(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isQemu(pid);
+}
+
+/** Custom steps only. */
+export function customSteps(result: OperationResult): StepResult[] {
+  return result.steps.filter((s) => s.custom);
+}
+
+/** op of every custom step by resource name, e.g. `{ br0: "same", lab: "update" }`. */
+export function ops(result: OperationResult): Record<string, string> {
+  return Object.fromEntries(customSteps(result).map((s) => [s.name, s.op]));
+}
+
+/** The custom step of a resource by name. */
+export function stepOf(result: OperationResult, name: string): StepResult | undefined {
+  return customSteps(result).find((s) => s.name === name);
+}
+
+/**
+ * The plan of an operation, comparable between a preview and the up that follows: per resource its op, and for
+ * replaces whether the old one goes first.
+ */
+export function plan(result: OperationResult): Record<string, string> {
+  return Object.fromEntries(
+    customSteps(result).map((s) => [s.name, s.op === "replace" ? `replace${s.deleteBeforeReplace ? " (delete first)" : ""}` : s.op]),
+  );
+}
+
+/** `ip -j route show` in a namespace (main table). */
+export function routesIn(netns: string): Array<Record<string, any>> {
+  const out = sh(["ip", "-n", netns, "-j", "route", "show"]).trim();
+  return out ? JSON.parse(out) : [];
+}
+
+/** IPv4 CIDRs on a link in a namespace (re-read from the kernel). */
+export function ipv4Of(netns: string, dev: string): string[] {
+  const out = sh(["ip", "-n", netns, "-j", "-4", "addr", "show", "dev", dev], { allowFail: true }).trim();
+  if (!out) return [];
+  return (JSON.parse(out) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>).flatMap((l) =>
+    l.addr_info.map((a) => `${a.local}/${a.prefixlen}`),
+  );
+}
+
+/** Lines of the namespace's bridge.conf, or undefined when it does not exist. */
+export function bridgeConfLines(netns: string): string[] | undefined {
+  const file = `/etc/netns/${netns}/qemu/bridge.conf`;
+  if (!fs.existsSync(file)) return undefined;
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+}
+
+/** True when `ping` from one namespace reaches an address (3 tries, 1 s each at most). */
+export function pingFrom(netns: string, address: string): boolean {
+  try {
+    execFileSync("ip", ["netns", "exec", netns, "ping", "-c", "1", "-W", "1", "-w", "3", address], { stdio: "ignore", timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first line a guest sends on `port`, trailing padding removed. */
+export async function bannerFrom(netns: string, host: string, port: number, deadlineMs = 90_000): Promise<string> {
+  return (await connectForBanner(netns, host, port, deadlineMs)).trimEnd();
+}
+
+/** The guest banner for port `port` of a guest named `name` (see scripts/build-test-guest.sh). */
+export function banner(port: number, name: string): string {
+  return `${port === 22 ? "SSH-2.0-qemu-lab-guest" : "qemu-lab-guest"} port=${port} name=${name}`;
+}
+
+/** True when something in `netns` accepts TCP connections on host:port (one quick attempt). */
+export function tcpOpen(netns: string, host: string, port: number): boolean {
+  const code =
+    `const s=require("net").connect(${port},${JSON.stringify(host)});s.setTimeout(1500,()=>process.exit(2));` +
+    `s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1));`;
+  try {
+    execFileSync("ip", ["netns", "exec", netns, process.execPath, "-e", code], { stdio: "ignore", timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}

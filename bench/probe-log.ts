@@ -57,7 +57,7 @@ export function commandKey(argv: readonly string[]): string {
       continue;
     }
     if (a.startsWith("-") && a !== "-batch") continue;
-    words.push(path.basename(a));
+    words.push(words.length === 0 ? path.basename(a) : a);
   }
   return words.join(" ");
 }

@@ -31,11 +31,24 @@ if (file && isProvider) {
     const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
     return m ? Number(m[1]) : undefined;
   };
+  // Optional CPU profile of the provider process (QEMU_LAB_BENCH_CPUPROF=<file.cpuprofile>), for finding where time goes.
+  const profileFile = process.env.QEMU_LAB_BENCH_CPUPROF;
+  let session;
+  if (profileFile) {
+    session = new (require("node:inspector").Session)();
+    session.connect();
+    session.post("Profiler.enable");
+    session.post("Profiler.start");
+  }
   let reported = false;
   const report = () => {
     if (reported) return;
     reported = true;
     log({ vmHwmKiB: peak() });
+    // Same-thread inspector sessions answer synchronously, so this finishes before exit.
+    session?.post("Profiler.stop", (err, res) => {
+      if (!err) fs.writeFileSync(profileFile, JSON.stringify(res.profile));
+    });
   };
   process.on("exit", report);
   // The driver stops the provider with SIGTERM: record the peak, then exit as the default action would.

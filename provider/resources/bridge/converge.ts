@@ -2,12 +2,9 @@ import type { Host } from "../../host/host";
 import { observeBridge, type ObservedBridge } from "../../host/ip/bridge-state";
 import { addAddress, deleteAddress } from "../../host/ip/address-ops";
 import { setBridgeStp, setLinkAddress, setLinkUp, setMtu } from "../../host/ip/link-ops";
+import { whereOf } from "../common/host-of";
 import { finalSteps, firstSteps, needsReread, type BridgeStep, type CurrentBridge, type DesiredBridge } from "./plan";
 
-/** Where a host is, for messages. */
-export function whereOf(host: Host): string {
-  return host.netns ? `in network namespace "${host.netns}"` : "in the root network namespace";
-}
 
 /** The bridge `name` as the shared snapshot has it, or undefined (gone, or not a bridge). */
 export async function observe(host: Host, name: string, keepLinkLocal: readonly string[]): Promise<ObservedBridge | undefined> {
@@ -60,7 +57,7 @@ export async function converge(host: Host, name: string, current: CurrentBridge,
   }
   const errors = await runSteps(host, name, first);
   const now = await observe(host, name, desired.addresses ?? []);
-  if (!now) throw combineErrors([...errors, new Error(`bridge "${name}" disappeared ${whereOf(host)} while it was being changed`)]);
+  if (!now) throw combineErrors([...errors, new Error(`bridge "${name}" disappeared ${whereOf(host.netns)} while it was being changed`)]);
   errors.push(...(await runSteps(host, name, finalSteps(now, desired))));
   if (errors.length > 0) throw combineErrors(errors);
 }

@@ -3,20 +3,15 @@ import { isBridgeLink, linkKindOf, observeBridge, type ObservedBridge } from "..
 import { addBridge, deleteLink } from "../../host/ip/link-ops";
 import type { IpLink } from "../../host/ip/ip-json";
 import { isFailure } from "../../host/runner/command-error";
-import type { HostInput } from "../common/host-schema";
-import { PartialCreateError, type ResourceContext, type ResourceHandler } from "../common/handler";
+import { PartialCreateError, type ResourceHandler } from "../common/handler";
+import { hostOf, messageOf, whereOf } from "../common/host-of";
 import { checkBridge } from "./check";
-import { converge, observe, whereOf } from "./converge";
+import { converge, observe } from "./converge";
 import { diffBridge } from "./diff";
 import type { BridgeInputs, BridgeState } from "./schema";
 
 const KIND = "Bridge";
 
-function hostOf(ctx: ResourceContext, host: HostInput | undefined): Host {
-  return ctx.hosts.hostFor({ netns: host?.netns, stateDir: host?.stateDir });
-}
-
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** State from what the host reports plus what only we know (ownership, where it lives). */
 function stateFrom(obs: ObservedBridge, own: Pick<BridgeState, "adopt" | "host" | "created">): BridgeState {
@@ -25,7 +20,7 @@ function stateFrom(obs: ObservedBridge, own: Pick<BridgeState, "adopt" | "host" 
 }
 
 function existsMessage(name: string, host: Host): string {
-  return `a bridge named "${name}" already exists ${whereOf(host)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`;
+  return `a bridge named "${name}" already exists ${whereOf(host.netns)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`;
 }
 
 /** Take over a bridge that was there before us: converge it, never remove it. */
@@ -35,7 +30,7 @@ async function adoptExisting(host: Host, inputs: BridgeInputs, link: IpLink): Pr
   const current = observeBridge(link, keep);
   if (!current)
     throw new Error(
-      `a ${linkKindOf(link)} link named "${name}" already exists ${whereOf(host)}; it is not a bridge, so it cannot be adopted (not even with \`adopt: true\`): choose another name or remove that link`,
+      `a ${linkKindOf(link)} link named "${name}" already exists ${whereOf(host.netns)}; it is not a bridge, so it cannot be adopted (not even with \`adopt: true\`): choose another name or remove that link`,
     );
   if (!inputs.adopt) throw new Error(existsMessage(name, host));
   const own = { adopt: true, host: inputs.host, created: false };
@@ -47,7 +42,7 @@ async function adoptExisting(host: Host, inputs: BridgeInputs, link: IpLink): Pr
     throw new PartialCreateError(`the adopted bridge could not be brought to the inputs: ${messageOf(e)}`, name, { ...stateFrom(now, own) });
   }
   const obs = await observe(host, name, keep);
-  if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host)} while it was being adopted`);
+  if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host.netns)} while it was being adopted`);
   return { id: name, outs: stateFrom(obs, own) };
 }
 
@@ -79,7 +74,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     try {
       await converge(host, name, { addresses: [], stp: inputs.stp ?? false, up: false }, inputs);
       const obs = await observe(host, name, inputs.addresses ?? []);
-      if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host)} right after it was created`);
+      if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host.netns)} right after it was created`);
       return { id: name, outs: stateFrom(obs, own) };
     } catch (e) {
       try {
@@ -109,11 +104,11 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     const current = await observe(host, id, [...(olds.addresses ?? []), ...(news.addresses ?? [])]);
     if (!current)
       throw new Error(
-        `bridge "${id}" no longer exists ${whereOf(host)} (or the name now belongs to another kind of link): run \`pulumi refresh\` to record that; the next \`pulumi up\` creates it again`,
+        `bridge "${id}" no longer exists ${whereOf(host.netns)} (or the name now belongs to another kind of link): run \`pulumi refresh\` to record that; the next \`pulumi up\` creates it again`,
       );
     await converge(host, id, current, news);
     const obs = await observe(host, id, news.addresses ?? []);
-    if (!obs) throw new Error(`bridge "${id}" vanished ${whereOf(host)} while it was being changed`);
+    if (!obs) throw new Error(`bridge "${id}" vanished ${whereOf(host.netns)} while it was being changed`);
     return stateFrom(obs, { adopt: news.adopt, host: news.host, created: olds.created === true });
   },
 

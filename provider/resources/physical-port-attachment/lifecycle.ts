@@ -1,4 +1,5 @@
 import type { Host } from "../../host/host";
+import { hostOf } from "../common/host-of";
 import { isUp, type IpLink } from "../../host/ip/ip-json";
 import {
   addressToMove,
@@ -12,8 +13,7 @@ import { readAllRoutes, routeKey, routesThrough, type MovedRoute } from "../../h
 import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 import { isFailure } from "../../host/runner/command-error";
 import { checkWithSchema } from "../common/check";
-import type { ResourceContext, ResourceHandler } from "../common/handler";
-import type { HostInput } from "../common/host-schema";
+import type { ResourceHandler } from "../common/handler";
 import { diffPhysicalPortAttachment } from "./diff";
 import {
   movedStateSchema,
@@ -26,10 +26,6 @@ import { requireTopology, whereOf } from "./topology";
 
 const KIND = "PhysicalPortAttachment";
 const NOTHING_MOVED: MovedState = { movedTo: "", movedAddresses: [], movedRoutes: [] };
-
-function hostOf(ctx: ResourceContext, h: HostInput | undefined): Host {
-  return ctx.hosts.hostFor({ netns: h?.netns, stateDir: h?.stateDir });
-}
 
 /** The port names the attachment (qualified by namespace): one port has at most one master. */
 function idOf(i: PhysicalPortAttachmentInputs): string {

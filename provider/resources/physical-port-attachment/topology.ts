@@ -1,10 +1,9 @@
 import type { IpLink } from "../../host/ip/ip-json";
 import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 
-/** Where the objects live, for messages. */
-export function whereOf(netns: string | undefined): string {
-  return netns ? `in network namespace "${netns}"` : "in the root network namespace";
-}
+import { whereOf } from "../common/host-of";
+
+export { whereOf };
 
 /**
  * The port and bridge an attachment needs, or an error saying what is wrong and how to fix it:

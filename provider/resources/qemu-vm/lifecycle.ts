@@ -1,3 +1,4 @@
+import { hostOf } from "../common/host-of";
 import { randomUUID } from "node:crypto";
 import type { Host } from "../../host/host";
 import type { ResourceContext, ResourceHandler } from "../common/handler";
@@ -18,8 +19,9 @@ const KIND = "QemuVm";
 /** How long create waits for QMP to report "running" after QEMU daemonized. */
 const START_TIMEOUT_MS = 30_000;
 
-function hostOf(ctx: ResourceContext, inputs: Pick<QemuVmInputs, "host">): Host {
-  return ctx.hosts.hostFor({ netns: inputs.host?.netns, stateDir: inputs.host?.stateDir });
+/** The VM's Host. */
+function vmHostOf(ctx: ResourceContext, inputs: Pick<QemuVmInputs, "host">): Host {
+  return hostOf(ctx, inputs.host);
 }
 
 function pathsOf(host: Host, name: string): VmPaths {
@@ -184,7 +186,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   diff: (_id, olds, news) => diffQemuVm(olds, news),
 
   async create(inputs, ctx) {
-    const host = hostOf(ctx, inputs);
+    const host = vmHostOf(ctx, inputs);
     const paths = pathsOf(host, inputs.name);
     const running = await ourLiveQemu(host, paths);
     if (running)
@@ -198,7 +200,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   },
 
   async read(id, olds, ctx) {
-    const host = hostOf(ctx, olds);
+    const host = vmHostOf(ctx, olds);
     const paths = pathsOf(host, olds.name ?? id);
     const live = await ourLiveQemu(host, paths, olds.instanceId);
     // A VM whose QEMU is gone reads as "stopped" (not gone): its name and disks still exist, and the next up restarts it.
@@ -219,7 +221,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   },
 
   async update(_id, olds, news, ctx) {
-    const host = hostOf(ctx, news);
+    const host = vmHostOf(ctx, news);
     const paths = pathsOf(host, news.name);
     let live = await ourLiveQemu(host, paths, olds.instanceId);
     let rt: VmRuntimeStatus | undefined;
@@ -239,7 +241,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   },
 
   async delete(id, olds, ctx) {
-    const host = hostOf(ctx, olds);
+    const host = vmHostOf(ctx, olds);
     const paths = pathsOf(host, olds.name ?? id);
     const meta = await readVmMeta(host.files, paths);
     // Another instance (another stack re-created the name after ours died): not ours to stop or remove.

@@ -5,6 +5,7 @@ import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 import { isFailure } from "../../host/runner/command-error";
 import { PartialCreateError, type ResourceContext, type ResourceHandler } from "../common/handler";
 import type { HostInput } from "../common/host-schema";
+import { messageOf, whereOf } from "../common/host-of";
 import { checkVethPair } from "./check";
 import { diffVethPair } from "./diff";
 import { isVeth, observeVethPair, type ObservedVethPair } from "./observe";
@@ -12,7 +13,6 @@ import type { VethPairInputs, VethPairState } from "./schema";
 
 const KIND = "VethPair";
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Both ends' hosts; the same Host when the peer stays in `name`'s namespace. */
 interface Ends {
@@ -29,9 +29,6 @@ function endsOf(ctx: ResourceContext, host: HostInput | undefined, peerNetns: st
   return { end, peer, sameNamespace };
 }
 
-function where(h: Host): string {
-  return h.netns ? `in network namespace "${h.netns}"` : "in the root network namespace";
-}
 
 /** Both namespaces' snapshots (one read when they are the same namespace). */
 async function snapshots(ends: Ends, fresh = false): Promise<[LinkSnapshot, LinkSnapshot]> {
@@ -76,11 +73,11 @@ async function adoptExisting(ends: Ends, inputs: VethPairInputs, found: { end: I
   const { name, peerName } = inputs;
   if (!found.pair || found.pair.peerName !== peerName)
     throw new Error(
-      `a veth named "${name}" already exists ${where(ends.end)}, but its peer is not "${peerName}" ${where(ends.peer)}; it cannot be adopted (not even with \`adopt: true\`): choose another name or remove that link`,
+      `a veth named "${name}" already exists ${whereOf(ends.end.netns)}, but its peer is not "${peerName}" ${whereOf(ends.peer.netns)}; it cannot be adopted (not even with \`adopt: true\`): choose another name or remove that link`,
     );
   if (!inputs.adopt)
     throw new Error(
-      `a veth pair "${name}"/"${peerName}" already exists ${where(ends.end)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`,
+      `a veth pair "${name}"/"${peerName}" already exists ${whereOf(ends.end.netns)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`,
     );
   const own = { adopt: true, host: inputs.host, created: false, peerNetns: inputs.peerNetns };
   if (found.pair.up !== inputs.up) {
@@ -94,7 +91,7 @@ async function adoptExisting(ends: Ends, inputs: VethPairInputs, found: { end: I
     }
   }
   const now = await observe(ends, name);
-  if (!now?.pair) throw new Error(`veth pair "${name}" vanished ${where(ends.end)} while it was being adopted`);
+  if (!now?.pair) throw new Error(`veth pair "${name}" vanished ${whereOf(ends.end.netns)} while it was being adopted`);
   return { id: name, outs: stateFrom(now.pair, own) };
 }
 
@@ -115,12 +112,12 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
       const found = await observe(ends, name);
       if (!found)
         throw new Error(
-          `a ${existing.linkinfo?.info_kind ?? "device"} link named "${name}" already exists ${where(ends.end)}; it is not a veth, so it cannot be adopted: choose another name or remove that link`,
+          `a ${existing.linkinfo?.info_kind ?? "device"} link named "${name}" already exists ${whereOf(ends.end.netns)}; it is not a veth, so it cannot be adopted: choose another name or remove that link`,
         );
       return adoptExisting(ends, inputs, found);
     }
     if (peerLinks.get(peerName))
-      throw new Error(`a link named "${peerName}" already exists ${where(ends.peer)}; choose another peerName or remove that link`);
+      throw new Error(`a link named "${peerName}" already exists ${whereOf(ends.peer.netns)}; choose another peerName or remove that link`);
 
     const add = ["link", "add", "name", name, "type", "veth", "peer", "name", peerName];
     if (!ends.sameNamespace) add.push("netns", inputs.peerNetns!);
@@ -137,7 +134,7 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
     try {
       if (inputs.up) await setUp(ends, name, peerName, true);
       const now = await observe(ends, name);
-      if (!now?.pair) throw new Error(`veth pair "${name}"/"${peerName}" is not there ${where(ends.end)} right after it was created`);
+      if (!now?.pair) throw new Error(`veth pair "${name}"/"${peerName}" is not there ${whereOf(ends.end.netns)} right after it was created`);
       return { id: name, outs: stateFrom(now.pair, own) };
     } catch (e) {
       try {
@@ -172,12 +169,12 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
     const found = await observe(ends, id);
     if (!found?.pair)
       throw new Error(
-        `veth pair "${id}" no longer exists as recorded ${where(ends.end)}: run \`pulumi refresh\` to record that; the next \`pulumi up\` creates it again`,
+        `veth pair "${id}" no longer exists as recorded ${whereOf(ends.end.netns)}: run \`pulumi refresh\` to record that; the next \`pulumi up\` creates it again`,
       );
     // Why also olds: the diff saw a difference with the recorded state; the shared snapshot may be older than a drift.
     if (found.pair.up !== news.up || olds.up !== news.up) await setUp(ends, id, found.pair.peerName, news.up);
     const now = await observe(ends, id);
-    if (!now?.pair) throw new Error(`veth pair "${id}" vanished ${where(ends.end)} while it was being changed`);
+    if (!now?.pair) throw new Error(`veth pair "${id}" vanished ${whereOf(ends.end.netns)} while it was being changed`);
     return stateFrom(now.pair, { adopt: news.adopt, host: news.host, created: olds.created === true, peerNetns: news.peerNetns });
   },
 

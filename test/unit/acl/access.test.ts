@@ -1,6 +1,6 @@
 import { checkBridgeAccess, collectAcl, decideAccess, type PlacedRule } from "../../../provider/host/acl/access";
 import { defaultAclPath, includeHostPath, netnsOfAclPath } from "../../../provider/host/acl/acl-paths";
-import { MemoryFiles } from "./memory-files";
+import { MemoryFiles } from "../../support/memory-files";
 
 const F = "/etc/qemu/bridge.conf";
 const r = (type: PlacedRule["type"], bridge?: string, line = 1): PlacedRule => ({ type, bridge, file: F, line });

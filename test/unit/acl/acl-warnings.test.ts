@@ -1,7 +1,7 @@
 import { decideAccess, type CollectedAcl } from "../../../provider/host/acl/access";
 import { aclWarnings } from "../../../provider/host/acl/acl-warnings";
 import { helperWarning, inspectHelper, type HelperStatus } from "../../../provider/host/acl/helper-binary";
-import { MemoryFiles } from "./memory-files";
+import { MemoryFiles } from "../../support/memory-files";
 
 const F = "/etc/qemu/bridge.conf";
 const OK: HelperStatus = { state: "ok", path: "/usr/lib/qemu/qemu-bridge-helper", mode: 0o4755, uid: 0 };

@@ -1,6 +1,6 @@
 import { editConf } from "../../../provider/host/acl/conf-writer";
 import { markerLine, upsertEntry } from "../../../provider/host/acl/owned-entries";
-import { MemoryFiles } from "./memory-files";
+import { MemoryFiles } from "../../support/memory-files";
 
 const F = "/etc/qemu/bridge.conf";
 

@@ -1,5 +1,5 @@
 import { forgetSharedRead, sharedReadText } from "../../../provider/host/acl/shared-read";
-import { MemoryFiles } from "./memory-files";
+import { MemoryFiles } from "../../support/memory-files";
 
 test("concurrent reads share one readText; a read after settling or after forgetSharedRead reads anew", async () => {
   const files = new MemoryFiles({ "/f": "v1" });

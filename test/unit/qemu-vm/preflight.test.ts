@@ -4,7 +4,7 @@ import { kvmProbeImage, imageWriterScript, probeKvm, PROBE_OK_EXIT } from "../..
 import type { NicSpec, QemuVmSpec } from "../../../provider/host/qemu/qemu-argv";
 import { FakeRunner } from "../../support/fake-runner";
 import { CommandError } from "../../../provider/host/runner/command-error";
-import { MemoryFiles } from "./memory-files";
+import { MemoryFiles } from "../../support/memory-files";
 
 const HELPER = "/usr/lib/qemu/qemu-bridge-helper";
 const LINKS = JSON.stringify([

@@ -1,14 +1,17 @@
-import type { HostFiles } from "../../../provider/host/files/types";
+import type { HostFiles } from "../../provider/host/files/types";
 
-/** In-memory HostFiles for unit tests: files by path, stat answers by path. */
+/** In-memory HostFiles for unit tests: files and stat answers by path, a count of reads; no cross-process locking. */
 export class MemoryFiles implements HostFiles {
   readonly files = new Map<string, string>();
   readonly stats = new Map<string, { mode: number; uid: number }>();
+  reads = 0;
 
-  constructor(files: Record<string, string> = {}) {
-    for (const [k, v] of Object.entries(files)) this.files.set(k, v);
+  constructor(initial: Record<string, string> = {}, modes: Record<string, { mode: number; uid: number }> = {}) {
+    for (const [k, v] of Object.entries(initial)) this.files.set(k, v);
+    for (const [k, v] of Object.entries(modes)) this.stats.set(k, v);
   }
   async readText(p: string) {
+    this.reads++;
     return this.files.get(p);
   }
   async writeTextAtomic(p: string, text: string) {

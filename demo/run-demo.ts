@@ -2,13 +2,13 @@
  * `npm run demo`: the quickstart lab through its whole life — preview, up, a connection through the forward,
  * drift made by hand, refresh, up repairing it, destroy — with a readable transcript, leaving nothing behind.
  * Runs the unmodified examples/quickstart program with the real @pulumi/pulumi runtime and dynamic-provider host
- * (the lifecycle driver; no Pulumi CLI needed).
+ * (the lifecycle driver; no Pulumi CLI needed). With `QEMU_LAB_DRIVER=pulumi-cli` the same runs through the Pulumi CLI.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LifecycleDriver } from "../driver";
+import { createDriver } from "../driver";
 import { connectForBanner } from "./banner";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const guest = buildGuest();
   say(`kernel ${path.relative(ROOT, guest.kernel)}, initrd ${path.relative(ROOT, guest.initrd)}`);
 
-  const driver = new LifecycleDriver({
+  const driver = createDriver({
     programDir: PROGRAM,
     stack: "demo",
     stateFile,
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     write: (t) => process.stdout.write(t.replace(/^/gm, "   ").replace(/ {3}$/, "")),
   });
 
-  if (driver.state().resources.length > 0) {
+  if (driver.state && driver.state().resources.length > 0) {
     step("A previous demo was interrupted: destroying what it left");
     await driver.destroy();
   }

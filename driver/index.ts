@@ -27,6 +27,7 @@ export type { CheckResult, DiffResult, ProviderStartOptions, ReadResult } from "
 export { PROVIDER_KEY, UNKNOWN } from "./rpc";
 export type { PropertyMap } from "./rpc";
 export { makeUrn, parseUrn } from "./urn";
+import { CliLifecycleDriver } from "./cli-driver";
 export { CliLifecycleDriver, pulumiCliAvailable } from "./cli-driver";
 
 /** Runs preview/up/refresh/destroy of one stack of one program, with state in a local JSON file. */
@@ -58,4 +59,21 @@ export class LifecycleDriver {
     const project = this.options.project ?? readProjectFile(this.options.programDir).name;
     return loadState(this.options.stateFile, project, this.options.stack);
   }
+}
+
+/** What the demo and the tests need of a driver: the four Pulumi operations. */
+export interface LabDriver {
+  preview(): Promise<OperationResult>;
+  up(): Promise<OperationResult>;
+  refresh(): Promise<OperationResult>;
+  destroy(): Promise<OperationResult>;
+}
+
+/**
+ * The driver to use: this package's lifecycle driver (the real runtime and dynamic-provider host, no CLI), or with
+ * `QEMU_LAB_DRIVER=pulumi-cli` the real Pulumi CLI through the Automation API (local file backend).
+ */
+export function createDriver(options: EngineOptions): LabDriver & { state?: () => StackState } {
+  if (process.env.QEMU_LAB_DRIVER === "pulumi-cli") return new CliLifecycleDriver(options);
+  return new LifecycleDriver(options);
 }

@@ -98,6 +98,19 @@ function readSerial(vm: Vm): string {
   }
 }
 
+/**
+ * The serial log once it contains `marker` (or as it is at the deadline). Why poll: the listeners answer as soon as
+ * they are up, before the guest prints READY (which waits for DHCP), so a banner does not mean READY is logged yet.
+ */
+async function serialWith(vm: Vm, marker: string, deadlineMs = 30_000): Promise<string> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const text = readSerial(vm);
+    if (text.includes(marker) || Date.now() > until) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** One connect attempt: resolves with the first line received, or "" if the connection closed/stalled. */
 function tryBanner(port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -245,7 +258,7 @@ describe("test guest (QEMU, TCG)", () => {
     );
     timings.push(`virtio-net boot-to-banner: ${bootMs} ms`);
     expect(banner).toBe(`${expectedGuestBanner(22, name)}\r\n`);
-    const serial = readSerial(vm);
+    const serial = await serialWith(vm, GUEST_READY_MARKER);
     expect(serial).toContain(`${GUEST_READY_MARKER} name=${name} acpi=poweroff`);
     expect(serial).toMatch(/driver=virtio_net addrs=10\.0\.2\.15\/24/);
 
@@ -272,7 +285,7 @@ describe("test guest (QEMU, TCG)", () => {
     timings.push(`e1000 boot-to-banner: ${bootMs} ms`);
     expect(banner).toBe(`${expectedGuestBanner(22, name)}\r\n`);
     expect(await tryBanner(forwards[1]!.host)).toBe(`${expectedGuestBanner(8080, name)}\r\n`);
-    const serial = readSerial(vm);
+    const serial = await serialWith(vm, GUEST_READY_MARKER);
     expect(serial).toContain(`${GUEST_READY_MARKER} name=${name} acpi=ignore listen=22,8080`);
     expect(serial).toMatch(/driver=e1000 addrs=10\.0\.2\.15\/24/);
 

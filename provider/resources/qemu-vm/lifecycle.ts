@@ -1,7 +1,7 @@
 import { hostOf } from "../common/host-of";
 import { randomUUID } from "node:crypto";
 import type { Host } from "../../host/host";
-import type { ResourceContext, ResourceHandler } from "../common/handler";
+import type { ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
 import { vmPaths, type VmPaths } from "../../host/qemu/vm-paths";
 import { buildQemuArgv, type QemuVmSpec } from "../../host/qemu/qemu-argv";
@@ -18,11 +18,6 @@ import { qemuVmInputsSchema, type QemuVmInputs, type QemuVmState } from "./schem
 const KIND = "QemuVm";
 /** How long create waits for QMP to report "running" after QEMU daemonized. */
 const START_TIMEOUT_MS = 30_000;
-
-/** The VM's Host. */
-function vmHostOf(ctx: ResourceContext, inputs: Pick<QemuVmInputs, "host">): Host {
-  return hostOf(ctx, inputs.host);
-}
 
 function pathsOf(host: Host, name: string): VmPaths {
   return vmPaths(host.stateDir, name);
@@ -186,7 +181,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   diff: (_id, olds, news) => diffQemuVm(olds, news),
 
   async create(inputs, ctx) {
-    const host = vmHostOf(ctx, inputs);
+    const host = hostOf(ctx, inputs.host);
     const paths = pathsOf(host, inputs.name);
     const running = await ourLiveQemu(host, paths);
     if (running)
@@ -200,7 +195,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   },
 
   async read(id, olds, ctx) {
-    const host = vmHostOf(ctx, olds);
+    const host = hostOf(ctx, olds.host);
     const paths = pathsOf(host, olds.name ?? id);
     const live = await ourLiveQemu(host, paths, olds.instanceId);
     // A VM whose QEMU is gone reads as "stopped" (not gone): its name and disks still exist, and the next up restarts it.
@@ -221,7 +216,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   },
 
   async update(_id, olds, news, ctx) {
-    const host = vmHostOf(ctx, news);
+    const host = hostOf(ctx, news.host);
     const paths = pathsOf(host, news.name);
     let live = await ourLiveQemu(host, paths, olds.instanceId);
     let rt: VmRuntimeStatus | undefined;
@@ -241,7 +236,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   },
 
   async delete(id, olds, ctx) {
-    const host = vmHostOf(ctx, olds);
+    const host = hostOf(ctx, olds.host);
     const paths = pathsOf(host, olds.name ?? id);
     const meta = await readVmMeta(host.files, paths);
     // Another instance (another stack re-created the name after ours died): not ours to stop or remove.

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostArgs } from "./host";
-import { providerShim, TYPE_MODULE } from "./shim";
+import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
 
 /** Arguments of a {@link BridgeAcl}. */
 export interface BridgeAclArgs {
@@ -42,6 +42,7 @@ export class BridgeAcl extends pulumi.dynamic.Resource {
       name,
       {
         __resourceName: name,
+        __owner: ownerLabel(name),
         name: undefined,
         bridge: args.bridge,
         action: args.action,

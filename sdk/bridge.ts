@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostArgs } from "./host";
-import { providerShim, TYPE_MODULE } from "./shim";
+import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
 
 /** Arguments of a {@link Bridge}. Optional properties left unset are not managed (the host's value is kept). */
 export interface BridgeArgs {
@@ -59,6 +59,7 @@ export class Bridge extends pulumi.dynamic.Resource {
       name,
       {
         __resourceName: name,
+        __owner: ownerLabel(name),
         name: args.name,
         addresses: args.addresses,
         mtu: args.mtu,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerShim, TYPE_MODULE } from "./shim";
+import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
 
 /** Arguments of a {@link NetworkNamespace}. */
 export interface NetworkNamespaceArgs {
@@ -21,7 +21,7 @@ export class NetworkNamespace extends pulumi.dynamic.Resource {
     super(
       providerShim("NetworkNamespace"),
       name,
-      { __resourceName: name, name: args.name, adopt: args.adopt, created: undefined },
+      { __resourceName: name, __owner: ownerLabel(name), name: args.name, adopt: args.adopt, created: undefined },
       opts,
       TYPE_MODULE,
       "NetworkNamespace",

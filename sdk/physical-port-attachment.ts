@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostArgs } from "./host";
-import { providerShim, TYPE_MODULE } from "./shim";
+import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
 
 /** Arguments of a {@link PhysicalPortAttachment}. */
 export interface PhysicalPortAttachmentArgs {
@@ -62,6 +62,7 @@ export class PhysicalPortAttachment extends pulumi.dynamic.Resource {
       name,
       {
         __resourceName: name,
+        __owner: ownerLabel(name),
         bridge: args.bridge,
         port: args.port,
         moveAddresses: args.moveAddresses,

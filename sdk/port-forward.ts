@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostArgs } from "./host";
-import { providerShim, TYPE_MODULE } from "./shim";
+import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
 
 /**
  * What PortForward needs from a VM: a QemuVm satisfies it. Its `instanceId` changes whenever the VM is
@@ -71,7 +71,7 @@ export class PortForward extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: PortForwardArgs, opts?: pulumi.CustomResourceOptions) {
     // The VM's outputs in the props carry the dependency on it.
-    super(providerShim("PortForward"), name, portForwardProps(name, args), opts, TYPE_MODULE, "PortForward");
+    super(providerShim("PortForward"), name, { ...portForwardProps(name, args), __owner: ownerLabel(name) }, opts, TYPE_MODULE, "PortForward");
   }
 }
 

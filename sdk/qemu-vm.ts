@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostArgs } from "./host";
-import { providerShim, TYPE_MODULE } from "./shim";
+import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
 
 /** NIC device models; use e1000 for guests without virtio drivers (Windows before virtio-win is installed). */
 export type QemuNicModel = "virtio-net-pci" | "e1000" | "e1000e" | "rtl8139" | "vmxnet3";
@@ -120,6 +120,7 @@ export class QemuVm extends pulumi.dynamic.Resource {
       name,
       {
         __resourceName: name,
+        __owner: ownerLabel(name),
         name: args.name,
         memoryMiB: args.memoryMiB,
         cpus: args.cpus,

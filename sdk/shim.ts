@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 
 const shims = new Map<string, pulumi.dynamic.ResourceProvider>();
@@ -39,3 +39,11 @@ export function providerShim(kind: string): pulumi.dynamic.ResourceProvider {
 
 /** The module part of every type token: `pulumi-nodejs:dynamic/qemu-lab:<Kind>`. */
 export const TYPE_MODULE = "qemu-lab";
+
+/**
+ * `project/stack/name`: written as an ownership label on host objects that can carry one (a bridge's alias), so a
+ * create interrupted before Pulumi recorded it is recognised as this resource's on the next `up`.
+ */
+export function ownerLabel(name: string): string {
+  return `${pulumi.getProject()}/${pulumi.getStack()}/${name}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 200);
+}

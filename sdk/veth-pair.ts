@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostArgs } from "./host";
-import { providerShim, TYPE_MODULE } from "./shim";
+import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
 
 /** Arguments of a {@link VethPair}. */
 export interface VethPairArgs {
@@ -46,6 +46,7 @@ export class VethPair extends pulumi.dynamic.Resource {
       name,
       {
         __resourceName: name,
+        __owner: ownerLabel(name),
         name: args.name,
         peerName: args.peerName,
         peerNetns: args.peerNetns,

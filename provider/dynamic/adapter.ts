@@ -11,6 +11,14 @@ export interface AutoNaming {
 
 /** Properties the adapter keeps in state for itself. */
 const AUTO_NAMED = "__autoNamed";
+/** The SDK's `project/stack/name` of the resource: an ownership label for host objects. */
+const OWNER = "__owner";
+
+/** The owner label the SDK passed, if it is one we can write anywhere (a short printable string). */
+function ownerOf(props: Record<string, unknown>): string | undefined {
+  const o = props[OWNER];
+  return typeof o === "string" && o.length <= 200 && /^[\x21-\x7e]+$/.test(o) ? o : undefined;
+}
 
 function nameOf(props: Record<string, unknown>, id?: string): string {
   return typeof props.name === "string" ? props.name : (id ?? "?");
@@ -37,6 +45,7 @@ export function toDynamicProvider<I, O>(
       const r = handler.check(olds, input);
       const inputs = { ...(r.inputs as Record<string, unknown>) };
       if (autoNamed) inputs[AUTO_NAMED] = true;
+      if (ownerOf(news)) inputs[OWNER] = ownerOf(news);
       return { inputs, failures: r.failures };
     },
 
@@ -51,7 +60,7 @@ export function toDynamicProvider<I, O>(
 
     async create(inputs: Record<string, unknown>) {
       try {
-        const { id, outs } = await handler.create(inputs as I, ctx);
+        const { id, outs } = await handler.create(inputs as I, { ...ctx, owner: ownerOf(inputs) });
         return { id, outs: withMarker(outs, inputs) };
       } catch (e) {
         throw wrap(handler.kind, nameOf(inputs), "create", e, inputs);
@@ -60,7 +69,7 @@ export function toDynamicProvider<I, O>(
 
     async read(id: string, props: Record<string, unknown>) {
       try {
-        const r = await handler.read(id, props as O, ctx);
+        const r = await handler.read(id, props as O, { ...ctx, owner: ownerOf(props) });
         if (!r) return {};
         return { id: r.id, props: withMarker(r.outs, props) };
       } catch (e) {
@@ -70,7 +79,7 @@ export function toDynamicProvider<I, O>(
 
     async update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
       try {
-        const outs = await handler.update(id, olds as O, news as I, ctx);
+        const outs = await handler.update(id, olds as O, news as I, { ...ctx, owner: ownerOf(news) });
         return { outs: withMarker(outs, news) };
       } catch (e) {
         throw wrap(handler.kind, nameOf(news, id), "update", e);
@@ -79,7 +88,7 @@ export function toDynamicProvider<I, O>(
 
     async delete(id: string, props: Record<string, unknown>) {
       try {
-        await handler.delete(id, props as O, ctx);
+        await handler.delete(id, props as O, { ...ctx, owner: ownerOf(props) });
       } catch (e) {
         throw wrap(handler.kind, nameOf(props, id), "delete", e);
       }
@@ -90,6 +99,7 @@ export function toDynamicProvider<I, O>(
 function withMarker<O>(outs: O, from: Record<string, unknown>): Record<string, unknown> {
   const o = { ...(outs as Record<string, unknown>) };
   if (from[AUTO_NAMED] === true) o[AUTO_NAMED] = true;
+  if (ownerOf(from)) o[OWNER] = ownerOf(from);
   // Drop undefined: protobuf Structs cannot carry it.
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;

@@ -27,6 +27,7 @@ export function linkSchema() {
       link: z.string().nullable().optional(),
       link_netnsid: z.number().optional(),
       address: z.string().optional(),
+      ifalias: z.string().optional(),
       link_type: z.string().optional(),
       linkinfo: z
         .object({

@@ -33,6 +33,11 @@ export function setLinkAddress(host: Host, name: string, mac: string): Promise<v
   return host.ipWrite(["link", "set", "dev", name, "address", mac]);
 }
 
+/** Set a link's alias (ifalias): where pulumi-qemu-lab writes its ownership label. */
+export function setLinkAlias(host: Host, name: string, alias: string): Promise<void> {
+  return host.ipWrite(["link", "set", "dev", name, "alias", alias]);
+}
+
 /** Set a link's MTU. */
 export function setMtu(host: Host, name: string, mtu: number): Promise<void> {
   return host.ipWrite(["link", "set", "dev", name, "mtu", String(mtu)]);

@@ -1,7 +1,7 @@
 import type { Host } from "../../host/host";
 import { observeBridge, type ObservedBridge } from "../../host/ip/bridge-state";
 import { addAddress, deleteAddress } from "../../host/ip/address-ops";
-import { setBridgeStp, setLinkAddress, setLinkUp, setMtu } from "../../host/ip/link-ops";
+import { setBridgeStp, setLinkAddress, setLinkAlias, setLinkUp, setMtu } from "../../host/ip/link-ops";
 import { whereOf } from "../common/host-of";
 import { finalSteps, firstSteps, needsReread, type BridgeStep, type CurrentBridge, type DesiredBridge } from "./plan";
 
@@ -17,6 +17,8 @@ function startStep(host: Host, name: string, s: BridgeStep): Promise<void> {
   switch (s.op) {
     case "mac":
       return setLinkAddress(host, name, s.address);
+    case "alias":
+      return setLinkAlias(host, name, s.alias);
     case "mtu":
       return setMtu(host, name, s.mtu);
     case "stp":

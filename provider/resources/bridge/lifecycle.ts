@@ -23,6 +23,24 @@ function existsMessage(name: string, host: Host): string {
   return `a bridge named "${name}" already exists ${whereOf(host.netns)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`;
 }
 
+/** The ownership label a bridge made for `owner` carries in its alias. */
+export function ownerAlias(owner: string): string {
+  return `pulumi-qemu-lab:${owner}`;
+}
+
+/**
+ * A bridge carrying this resource's own label was made by a create of ours that did not finish (the provider was
+ * killed before Pulumi recorded it): it is ours, so converge it and own it.
+ */
+async function resumeOwn(host: Host, inputs: BridgeInputs, link: IpLink): Promise<{ id: string; outs: BridgeState }> {
+  const keep = inputs.addresses ?? [];
+  const current = observeBridge(link, keep)!;
+  await converge(host, inputs.name, current, inputs);
+  const obs = await observe(host, inputs.name, keep);
+  if (!obs) throw new Error(`bridge "${inputs.name}" vanished ${whereOf(host.netns)} while it was being converged`);
+  return { id: inputs.name, outs: stateFrom(obs, { adopt: inputs.adopt, host: inputs.host, created: true }) };
+}
+
 /** Take over a bridge that was there before us: converge it, never remove it. */
 async function adoptExisting(host: Host, inputs: BridgeInputs, link: IpLink): Promise<{ id: string; outs: BridgeState }> {
   const { name } = inputs;
@@ -58,6 +76,8 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     const host = hostOf(ctx, inputs.host);
     const { name } = inputs;
     const existing = (await host.freshLinks()).get(name);
+    const label = ctx.owner === undefined ? undefined : ownerAlias(ctx.owner);
+    if (existing && label !== undefined && existing.ifalias === label && isBridgeLink(existing)) return resumeOwn(host, inputs, existing);
     if (existing) return adoptExisting(host, inputs, existing);
 
     try {
@@ -72,7 +92,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     }
     const own = { adopt: inputs.adopt, host: inputs.host, created: true };
     try {
-      await converge(host, name, { addresses: [], stp: inputs.stp ?? false, up: false }, inputs);
+      await converge(host, name, { addresses: [], stp: inputs.stp ?? false, up: false }, { ...inputs, alias: label });
       const obs = await observe(host, name, inputs.addresses ?? []);
       if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host.netns)} right after it was created`);
       return { id: name, outs: stateFrom(obs, own) };

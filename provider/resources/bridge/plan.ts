@@ -3,6 +3,7 @@ import { canonicalCidr } from "../../host/ip/cidr";
 /** One change to a bridge; lifecycle turns each into one `ip` command. */
 export type BridgeStep =
   | { op: "mac"; address: string }
+  | { op: "alias"; alias: string }
   | { op: "mtu"; mtu: number }
   | { op: "stp"; on: boolean }
   | { op: "link"; up: boolean }
@@ -17,6 +18,7 @@ export interface CurrentBridge {
   up: boolean;
   /** Undefined for a bridge just made (its MAC is random). */
   macAddress?: string;
+  alias?: string;
 }
 
 /** What the inputs ask for; undefined properties are not managed. */
@@ -26,6 +28,8 @@ export interface DesiredBridge {
   stp?: boolean;
   up?: boolean;
   macAddress?: string;
+  /** The ownership label to write (only when creating). */
+  alias?: string;
 }
 
 /**
@@ -36,6 +40,7 @@ export function firstSteps(current: CurrentBridge, desired: DesiredBridge): Brid
   const steps: BridgeStep[] = [];
   if (desired.macAddress !== undefined && current.macAddress?.toLowerCase() !== desired.macAddress.toLowerCase())
     steps.push({ op: "mac", address: desired.macAddress });
+  if (desired.alias !== undefined && current.alias !== desired.alias) steps.push({ op: "alias", alias: desired.alias });
   if (desired.mtu !== undefined && current.mtu !== desired.mtu) steps.push({ op: "mtu", mtu: desired.mtu });
   if (desired.stp !== undefined && current.stp !== desired.stp) steps.push({ op: "stp", on: desired.stp });
   if (desired.up === false && current.up) steps.push({ op: "link", up: false });

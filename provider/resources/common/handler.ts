@@ -26,6 +26,11 @@ export interface DiffResult {
 /** What lifecycle calls get from the provider: where to find hosts. */
 export interface ResourceContext {
   hosts: HostRegistry;
+  /**
+   * Who declares the resource (`project/stack/name`), when the SDK said: written as an ownership label on host
+   * objects that can carry one, so a create interrupted before Pulumi recorded it is recognised as ours next time.
+   */
+  owner?: string;
 }
 
 /**

@@ -154,6 +154,32 @@ describe("Bridge on the real host (inside test namespaces)", () => {
     await p.delete!(id, outs);
   });
 
+  test("a create interrupted before Pulumi recorded it is resumed by the next up: our ownership label, not adopt", async () => {
+    const ns = spaces.create("qlow");
+    const p = makeProvider(testContext());
+    const owner = "lab/dev/br0";
+    // A full create writes the label.
+    const first = await checkAndCreate(p, { name: "br0", host: { netns: ns }, __owner: owner });
+    expect(linkIn(ns, "br0")?.ifalias).toBe(`pulumi-qemu-lab:${owner}`);
+    expect(first.outs.__owner).toBe(owner);
+    // The provider "was killed" after making the bridge: state never recorded it. The next up's create resumes it.
+    sh(["ip", "-n", ns, "link", "set", "br0", "down"]);
+    const resumed = await checkAndCreate(makeProvider(testContext()), {
+      name: "br0",
+      addresses: ["10.44.0.1/24"],
+      host: { netns: ns },
+      __owner: owner,
+    });
+    expect(resumed.outs.created).toBe(true);
+    expect(kernelBridge(ns, "br0")).toMatchObject({ addresses: ["10.44.0.1/24"], up: true });
+    // Another resource (another owner) is still refused and told about adopt.
+    await expect(
+      checkAndCreate(makeProvider(testContext()), { name: "br0", host: { netns: ns }, __owner: "lab/dev/other" }),
+    ).rejects.toThrow(/already exists.*adopt: true/);
+    await p.delete!(resumed.id, resumed.outs);
+    expect(linkIn(ns, "br0")).toBeUndefined();
+  });
+
   test("a veth enslaved to the bridge survives the bridge's delete (released, not deleted)", async () => {
     const ns = spaces.create("qlvp");
     const p = makeProvider(testContext());

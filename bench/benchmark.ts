@@ -29,16 +29,16 @@ export function defaultOptions(short: boolean, log: (line: string) => void = (l)
 
 /** Runs the benchmark. */
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
-  let libvirtNote: string | undefined = options.libvirt ? libvirtUnavailable() : "not measured in short mode";
+  let libvirtNote: string | undefined = options.libvirt ? libvirtUnavailable() : options.short ? "not measured in short mode" : "not requested (--no-libvirt)";
   const libvirt = options.libvirt && libvirtNote === undefined;
   if (libvirt) libvirtNote = undefined;
   const labs: LabSamples[] = [];
   for (const n of options.sizes) labs.push(await measureLab(n, options.reps, { libvirt, log: options.log }));
   let vm: VmSamples | undefined;
-  let vmNote: string | undefined = options.vm ? vmUnavailable() : "not measured in short mode";
+  let vmNote: string | undefined = options.vm ? vmUnavailable() : options.short ? "not measured in short mode" : "not requested (--no-vm)";
   if (options.vm && vmNote === undefined) {
     try {
-      vm = await measureVm(options.reps, options.log);
+      vm = await measureVm(Math.max(options.reps, 5), options.log); // boots are cheap; more samples steady the median
     } catch (e) {
       vmNote = `failed: ${e instanceof Error ? e.message : String(e)}`;
     }

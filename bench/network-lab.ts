@@ -36,6 +36,8 @@ export interface ProviderSamples extends ApproachSamples {
   destroySpawns: number[];
   /** Peak resident memory of the provider process per trial (max over its operations), KiB. */
   peakKiB: number[];
+  /** Peak live JS heap of the provider process per trial, KiB. */
+  heapPeakKiB: number[];
   resources: number;
   /** Resources refresh reported as drifted (must be none), per trial: `name: keys`. */
   drift: string[][];
@@ -129,6 +131,7 @@ export async function measureLab(n: number, reps: number, opts: { libvirt: boole
     upSpawns: [],
     destroySpawns: [],
     peakKiB: [],
+    heapPeakKiB: [],
     resources: 0,
     drift: [],
     commands: { up: [], refresh: [], reads: [], destroy: [] },
@@ -167,6 +170,7 @@ export async function measureLab(n: number, reps: number, opts: { libvirt: boole
       provider.drift.push(t.refresh.drift);
       const peaks = [t.up, t.refresh, t.reads, t.destroy].flatMap((o) => (o.probe.peakKiB !== undefined ? [o.probe.peakKiB] : []));
       provider.peakKiB.push(Math.max(...peaks));
+      provider.heapPeakKiB.push(Math.max(0, ...[t.up, t.refresh, t.reads, t.destroy].map((o) => o.probe.heapPeakKiB ?? 0)));
       provider.resources = t.resources;
       provider.commands = {
         up: profile(t.up.probe.spawns),

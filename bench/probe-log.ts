@@ -16,6 +16,8 @@ export interface ProbeEntry {
   spawn?: string;
   argv?: string[];
   vmHwmKiB?: number;
+  /** Largest V8 heapUsed seen (sampled every 100 ms), KiB. */
+  heapUsedPeakKiB?: number;
 }
 
 /** What one provider process did, as far as the benchmark needs it. */
@@ -24,6 +26,8 @@ export interface ProbeSummary {
   spawns: ProbeEntry[];
   /** Peak resident memory (VmHWM) of the provider process(es), KiB; undefined if none reported. */
   peakKiB?: number;
+  /** Largest live JS heap sampled, KiB (the rest of the peak is code, buffers and uncollected garbage). */
+  heapPeakKiB?: number;
 }
 
 /** Parse the probe log text. Pure. */
@@ -33,7 +37,12 @@ export function parseProbeLog(text: string): ProbeSummary {
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as ProbeEntry);
   const peaks = entries.flatMap((e) => (e.vmHwmKiB !== undefined ? [e.vmHwmKiB] : []));
-  return { spawns: entries.filter((e) => e.spawn !== undefined), peakKiB: peaks.length ? Math.max(...peaks) : undefined };
+  const heaps = entries.flatMap((e) => (e.heapUsedPeakKiB !== undefined ? [e.heapUsedPeakKiB] : []));
+  return {
+    spawns: entries.filter((e) => e.spawn !== undefined),
+    peakKiB: peaks.length ? Math.max(...peaks) : undefined,
+    heapPeakKiB: heaps.length ? Math.max(...heaps) : undefined,
+  };
 }
 
 /** Read and parse a probe log (absent file: nothing happened). */

@@ -81,7 +81,7 @@ export function processTable(labs: readonly LabSamples[]): string {
       `${med(p.upSpawns) ?? "n/a"} / ${lab.shell.upProcesses ?? "n/a"} / ${lab.batch.upProcesses ?? "n/a"}`,
       `${med(p.refreshSpawns) ?? "n/a"} / ${med(p.readsProcesses) ?? "n/a"} / ${lab.shell.refreshProcesses ?? "n/a"}`,
       `${med(p.destroySpawns) ?? "n/a"} / ${lab.shell.destroyProcesses ?? "n/a"} / ${lab.batch.destroyProcesses ?? "n/a"}`,
-      m === undefined ? "n/a" : (m / 1024).toFixed(1),
+      m === undefined ? "n/a" : `${(m / 1024).toFixed(1)} (heap ${((med(p.heapPeakKiB) ?? 0) / 1024).toFixed(1)})`,
       String(Math.max(0, ...p.drift.map((d) => d.length))),
     ];
   });
@@ -92,7 +92,7 @@ export function processTable(labs: readonly LabSamples[]): string {
       "up processes: provider / (a) / (b)",
       "refresh processes: provider op / Read calls / (a)",
       "destroy processes: provider / (a) / (b)",
-      "provider peak MiB",
+      "provider peak MiB (live JS heap)",
       "drift on refresh",
     ],
     rows,
@@ -111,7 +111,7 @@ export function commandTable(lab: LabSamples | undefined): string {
 export function vmTable(vm: VmSamples | undefined): string {
   if (!vm) return "";
   const rows = [
-    ["create → guest's forwarded port answers (provider: up of QemuVm + PortForward)", sec(med(vm.providerBoot))],
+    ["create called → guest's forwarded port answers (QemuVm Create over gRPC, user NIC hostForward)", sec(med(vm.providerBoot))],
     ["same QEMU command line started by hand, polling the port", sec(med(vm.manualBoot))],
     ["provider overhead", times(ratio(med(vm.providerBoot), med(vm.manualBoot)))],
     ["destroy, guest powers off on ACPI shutdown", sec(med(vm.destroyCooperative))],
@@ -171,7 +171,7 @@ export function targetRows(result: BenchResult): TargetRow[] {
   const overhead = vm ? ratio(med(vm.providerBoot), med(vm.manualBoot)) : undefined;
   rows.push({
     target: "VM: provider create→port time over QEMU's own boot-to-port time",
-    measured: overhead === undefined ? (result.vmNote ?? "not measured") : `+${((overhead - 1) * 100).toFixed(1)}%`,
+    measured: overhead === undefined ? (result.vmNote ?? "not measured") : `${overhead >= 1 ? "+" : "−"}${(Math.abs(overhead - 1) * 100).toFixed(1)}%`,
     limit: "≤ +5%",
     met: overhead !== undefined ? overhead <= 1.05 : undefined,
   });

@@ -114,6 +114,8 @@ export class Operation {
 
   /** Kills the provider process if one was started. */
   async close(): Promise<void> {
+    // Whatever happened, the state file records every finished step before the operation returns.
+    await this.snapshot.flush().catch((e) => this.fail(e));
     if (this.providerPromise) {
       const client = await this.providerPromise.catch(() => undefined);
       await client?.close();

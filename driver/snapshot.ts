@@ -3,12 +3,16 @@
  */
 import { loadState, ResourceState, saveState, StackState } from "./state-file";
 
+/** The longest a finished step waits before the state file records it. */
+export const WRITE_INTERVAL_MS = 250;
+
 /** Mutable resource list of an operation; writes are serialized and coalesced. */
 export class Snapshot {
   /** Current entries (old ones not yet touched, new ones, and pending deletes). */
   readonly resources: ResourceState[];
-  private chain: Promise<void> = Promise.resolve();
-  private queued = false;
+  private dirty = false;
+  private lastWrite = 0;
+  private timer: NodeJS.Timeout | undefined;
   private writeError: Error | undefined;
 
   private constructor(
@@ -54,27 +58,41 @@ export class Snapshot {
     return { version: 1, project: this.project, stack: this.stack, resources: this.resources.map((r) => ({ ...r })) };
   }
 
-  /** Schedules an atomic write of the current state (no-op when read-only). */
+  /**
+   * Schedules an atomic write of the current state (no-op when read-only) and returns at once. Writes are coalesced:
+   * at most one every {@link WRITE_INTERVAL_MS} (rewriting the whole file after every step made large stacks
+   * quadratic); `flush` writes at once, at the end of every operation.
+   */
   persist(): Promise<void> {
     if (!this.file) return Promise.resolve();
-    const file = this.file;
-    if (!this.queued) {
-      this.queued = true;
-      this.chain = this.chain.then(() => {
-        this.queued = false; // Why here: changes made after this point need (and get) another write.
-        try {
-          saveState(file, this.toState());
-        } catch (err) {
-          this.writeError = err instanceof Error ? err : new Error(String(err));
-        }
-      });
+    this.dirty = true;
+    if (!this.timer) {
+      const due = Math.max(0, this.lastWrite + WRITE_INTERVAL_MS - Date.now());
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.writeNow();
+      }, due);
     }
-    return this.chain;
+    return Promise.resolve();
   }
 
-  /** Writes once more and waits for all writes; rejects if any write failed. */
+  private writeNow(): void {
+    if (!this.dirty || !this.file) return;
+    this.dirty = false;
+    this.lastWrite = Date.now();
+    try {
+      saveState(this.file, this.toState());
+    } catch (err) {
+      this.writeError = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  /** Writes now (if anything changed since the last write); rejects if any write failed. */
   async flush(): Promise<void> {
-    await this.persist();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writeNow();
     if (this.writeError) throw new Error(`could not write state file ${this.file}: ${this.writeError.message}`);
   }
+
 }

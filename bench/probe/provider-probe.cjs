@@ -40,11 +40,18 @@ if (file && isProvider) {
     session.post("Profiler.enable");
     session.post("Profiler.start");
   }
+  // Why sample the heap: VmHWM counts garbage not yet collected; the live heap's peak tells the two apart.
+  let heapPeak = 0;
+  const sampleHeap = () => {
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  };
+  setInterval(sampleHeap, 100).unref();
   let reported = false;
   const report = () => {
     if (reported) return;
     reported = true;
-    log({ vmHwmKiB: peak() });
+    sampleHeap();
+    log({ vmHwmKiB: peak(), heapUsedPeakKiB: Math.round(heapPeak / 1024) });
     // Same-thread inspector sessions answer synchronously, so this finishes before exit.
     session?.post("Profiler.stop", (err, res) => {
       if (!err) fs.writeFileSync(profileFile, JSON.stringify(res.profile));

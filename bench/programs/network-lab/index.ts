@@ -4,20 +4,7 @@
  * Names and addresses match bench/lab-spec.ts, so the shell and `ip -batch` baselines do the same work.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkNamespace } from "pulumi-qemu-lab";
-// TODO(lead): import these from "pulumi-qemu-lab" once sdk/index.ts exports them (package.json `exports` hides dist/sdk/*).
-import { Bridge } from "../../../dist/sdk/bridge";
-import { BridgeAcl } from "../../../dist/sdk/bridge-acl";
-import { PhysicalPortAttachment } from "../../../dist/sdk/physical-port-attachment";
-import { VethPair } from "../../../dist/sdk/veth-pair";
-
-// WORKAROUND (remove when fixed in sdk/*.ts): the SDK classes pass the resource name as the prop `__name`, which
-// collides with Resource's own `__name` field in @pulumi/pulumi 3.248 ("Property '__name' is already initialized").
-// Every name here is explicit, so dropping the prop loses nothing.
-pulumi.runtime.registerStackTransformation(({ props, opts }) => {
-  const { __name: _dropped, ...rest } = props as Record<string, unknown>;
-  return { props: rest, opts };
-});
+import { Bridge, BridgeAcl, NetworkNamespace, PhysicalPortAttachment, VethPair } from "pulumi-qemu-lab";
 
 const config = new pulumi.Config();
 const n = config.requireNumber("n");

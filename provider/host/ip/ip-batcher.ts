@@ -20,6 +20,8 @@ function batchable(args: readonly string[]): boolean {
 export class IpBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
+  /** One batch at a time per namespace: writes arriving meanwhile wait and go together in the next one. */
+  private running = false;
 
   constructor(
     private readonly runner: CommandRunner,
@@ -32,11 +34,14 @@ export class IpBatcher {
     if (!batchable(args)) return this.runAlone(args);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ args, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   private async runAlone(args: readonly string[]): Promise<void> {
@@ -52,6 +57,16 @@ export class IpBatcher {
     const batch = this.queue;
     this.queue = [];
     this.scheduled = false;
+    this.running = true;
+    try {
+      await this.runBatch(batch);
+    } finally {
+      this.running = false;
+      this.schedule();
+    }
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0]!;
       return this.runAlone(only.args).then(only.resolve, only.reject);

@@ -45,3 +45,27 @@ describe("IpBatcher", () => {
     expect(runner.commands().sort()).toEqual(["ip link set a up", "ip link set b alias two words"].sort());
   });
 });
+
+describe("IpBatcher with a batch in flight", () => {
+  test("writes arriving while a batch runs wait and go together in the next one", async () => {
+    const inputs: string[] = [];
+    let release!: () => void;
+    const runner = {
+      run: async (argv: readonly string[], o: { input?: string } = {}) => {
+        inputs.push(o.input ?? argv.join(" "));
+        if (inputs.length === 1) await new Promise<void>((r) => (release = r));
+        return { argv, exitCode: 0, stdout: "", stderr: "", durationMs: 0 };
+      },
+    };
+    const b = new IpBatcher(runner, ["ip"], () => undefined);
+    const first = [b.write(["link", "set", "a", "up"]), b.write(["link", "set", "b", "up"])];
+    await new Promise((r) => setImmediate(r)); // the first batch is running now
+    const later = [b.write(["link", "set", "c", "up"]), b.write(["link", "set", "d", "up"])];
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(inputs).toHaveLength(1); // c and d wait for the running batch
+    release();
+    await Promise.all([...first, ...later]);
+    expect(inputs).toEqual(["link set a up\nlink set b up\n", "link set c up\nlink set d up\n"]);
+  });
+});

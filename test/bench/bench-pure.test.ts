@@ -104,7 +104,8 @@ describe("probe log", () => {
       ["ip -batch", 1],
       ["ip addr show", 1],
     ]);
-    expect(parseProbeLog("")).toEqual({ spawns: [], peakKiB: undefined });
+    expect(parseProbeLog("")).toEqual({ spawns: [], peakKiB: undefined, heapPeakKiB: undefined });
+    expect(parseProbeLog('{"pid":1,"t":1,"vmHwmKiB":9,"heapUsedPeakKiB":4}\n').heapPeakKiB).toBe(4);
   });
 
   test.each<[string[], string]>([

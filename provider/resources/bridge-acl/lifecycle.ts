@@ -37,7 +37,13 @@ async function observe(files: HostFiles, id: string, base: Omit<BridgeAclState, 
   const text = await sharedReadText(files, base.confPath);
   if (text === undefined) return undefined;
   const entry = entriesOf(text).get(id);
-  if (!entry?.rule) return undefined;
+  if (!entry) return undefined;
+  if (!entry.rule) {
+    // Our marker is still there but the line under it was removed by hand: drift, not gone, so the next up puts the
+    // line back under the same marker (reporting it gone would orphan the marker forever).
+    const warning = `the ${"`"}allow/deny ${entry.bridge}${"`"} line under our marker in ${base.confPath} was removed by hand; the next up restores it`;
+    return { ...base, bridge: entry.bridge, action: "" as BridgeAclState["action"], line: "", warnings: [warning] };
+  }
   const [acl, helper] = await Promise.all([collectAcl(files, base.confPath, text), inspectHelper(files)]);
   const observed = entry.rule.action;
   const warnings = aclWarnings({

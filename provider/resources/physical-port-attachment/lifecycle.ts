@@ -1,5 +1,6 @@
 import type { Host } from "../../host/host";
 import { hostOf } from "../common/host-of";
+import { announceAddresses } from "../../host/ip/announce";
 import { isUp, type IpLink } from "../../host/ip/ip-json";
 import {
   addressToMove,
@@ -109,6 +110,7 @@ async function attach(host: Host, inputs: PhysicalPortAttachmentInputs, prior: M
   const port = (await host.links()).get(inputs.port);
   if (!port || port.master !== inputs.bridge)
     throw new Error(`after enslaving, port "${inputs.port}" ${whereOf(host.netns)} reports master "${port?.master ?? "(none)"}" instead of "${inputs.bridge}"`);
+  await announceAddresses(host, inputs.bridge, addresses.map((a) => a.cidr));
   const movedAddresses = [...new Set([...prior.movedAddresses, ...addresses.map((a) => a.cidr)])];
   const movedRoutes = uniqueRoutes([...prior.movedRoutes, ...routes]);
   const movedTo = movedAddresses.length > 0 || movedRoutes.length > 0 ? inputs.bridge : "";
@@ -130,6 +132,7 @@ async function giveBack(host: Host, snap: LinkSnapshot, port: IpLink, moved: Mov
       ? nomaster(port.ifname)
       : [];
   await runPhases(host, phases);
+  if (moved.movedTo) await announceAddresses(host, port.ifname, moved.movedAddresses);
 }
 
 function stateOf(inputs: PhysicalPortAttachmentInputs, port: IpLink, moved: MovedState, preexisting: boolean): PhysicalPortAttachmentState {

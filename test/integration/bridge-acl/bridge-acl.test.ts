@@ -69,7 +69,7 @@ test("a new file is created 0644 in a new 0755 directory; delete leaves the (now
   expect(read()).toBe("");
 });
 
-test("drift: action flipped by hand is observed; line deleted by hand reads as gone", async () => {
+test("drift: action flipped by hand is observed; a line deleted by hand under our marker is drift that update restores", async () => {
   fs.mkdirSync(path.dirname(conf));
   fs.writeFileSync(conf, "deny br0\n");
   const p = makeProvider(testContext());
@@ -84,8 +84,16 @@ test("drift: action flipped by hand is observed; line deleted by hand reads as g
 
   fs.writeFileSync(conf, read().replace(/^deny br0\n$/m, "").replace(/\ndeny br0\n$/, "\n"));
   expect(read()).toBe(`deny br0\n${markerLine(id, "br0")}\n`);
+  const lost = (await p.read!(id, outs)).props!;
+  expect(lost).toMatchObject({ action: "", line: "" });
+  expect(lost.warnings[0]).toMatch(/removed by hand; the next up restores it/);
+  expect(await p.diff!(id, lost, { ...outs, action: "allow" })).toMatchObject({ changes: true, replaces: [] });
+  await p.update!(id, lost, { ...outs, action: "allow" });
+  expect(read()).toBe(`deny br0\n${markerLine(id, "br0")}\nallow br0\n`);
+  // Marker and line both removed by hand: gone.
+  fs.writeFileSync(conf, "deny br0\n");
   expect(await p.read!(id, outs)).toEqual({});
-  await p.delete!(id, outs); // removes only our orphaned marker
+  await p.delete!(id, outs);
   expect(read()).toBe("deny br0\n");
 });
 

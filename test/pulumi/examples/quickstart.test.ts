@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { OperationResult } from "../../../driver";
 import { ensureTestGuest } from "../../support/guest";
 import { linkIn, linksIn, netnsList, uniqueName } from "../../support/netns";
-import { banner, bannerFrom, bridgeConfLines, EXAMPLES, figure, ipv4Of, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
+import { banner, bannerFrom, bridgeConfLines, EXAMPLES, ipv4Of, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
 

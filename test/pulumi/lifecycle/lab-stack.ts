@@ -121,6 +121,10 @@ export class LabStack {
    */
   async cleanup(namespaces: string[] = []): Promise<string[]> {
     const forced: string[] = [];
+    // Why: the CLI-like transcript (step timings) helps diagnose a slow or failed run; kept only when asked for.
+    if (process.env.QEMU_LAB_E2E_LOG) {
+      fs.appendFileSync(process.env.QEMU_LAB_E2E_LOG, `\n===== ${this.programDir}\n${this.output}`);
+    }
     try {
       if (this.state().resources.some((r) => r.custom)) {
         await this.driver().destroy().catch((e: unknown) => forced.push(`destroy failed: ${String(e)}`));

@@ -143,6 +143,8 @@ describe("create, update and delete on a fake host", () => {
       "ip -n lab addr add 10.77.0.1/24 dev br0",
       "ip -n lab link set dev eno1 master br0",
       "batch: route append default via 10.77.0.254 dev br0 | route del default via 10.77.0.254 dev eno1 | addr del 10.77.0.1/24 dev eno1",
+      // The LAN learns the address now lives behind the bridge's MAC.
+      "ip netns exec lab busybox arping -U -q -c 1 -w 1 -I br0 10.77.0.1",
     ]);
     expect(outs).toMatchObject({ movedAddresses: ["10.77.0.1/24"], movedRoutes: [{ family: "inet", dst: "default", gateway: "10.77.0.254" }], movedTo: "br0" });
 
@@ -150,6 +152,7 @@ describe("create, update and delete on a fake host", () => {
     await makeProvider(testContext(r)).delete!(id, outs); // a new provider process: state alone is enough
     expect(writes(r)).toEqual([
       "batch: addr add 10.77.0.1/24 dev eno1 | route append default via 10.77.0.254 dev eno1 | route del default via 10.77.0.254 dev br0 | addr del 10.77.0.1/24 dev br0 | link set dev eno1 nomaster",
+      "ip netns exec lab busybox arping -U -q -c 1 -w 1 -I eno1 10.77.0.1",
     ]);
   });
 
@@ -207,6 +210,7 @@ describe("create, update and delete on a fake host", () => {
     const { outs } = await makeProvider(testContext(r)).update!("lab/eno1", olds, { ...INPUTS, moveAddresses: false });
     expect(writes(r)).toEqual([
       "batch: addr add 10.77.0.1/24 dev eno1 | route append default via 10.77.0.254 dev eno1 | route del default via 10.77.0.254 dev br0 | addr del 10.77.0.1/24 dev br0",
+      "ip netns exec lab busybox arping -U -q -c 1 -w 1 -I eno1 10.77.0.1",
     ]);
     expect(outs).toMatchObject({ bridge: "br0", movedAddresses: [], movedRoutes: [], movedTo: "" });
   });

@@ -192,5 +192,5 @@ test("300 entries in one file: creates and a concurrent refresh run no command a
   console.log(`300 BridgeAcl creates: ${createMs.toFixed(0)} ms; 300 concurrent reads: ${readMs.toFixed(0)} ms`);
   expect(reads.map((r) => r.props)).toEqual(made.map((m) => m.outs));
   expect(runner.calls).toEqual([]);
-  expect(readMs).toBeLessThan(1000); // ~35 ms measured; generous for a loaded machine
+  // Speed is measured in bench/, not asserted here: no process is the property that matters.
 });

@@ -186,7 +186,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
     await p.delete!("x", state);
   });
 
-  test("300 forwards created concurrently, then refreshed together: one QMP user at a time, reads share one query", async () => {
+  test("300 forwards created concurrently, then refreshed together by a new provider, all land and all read active", async () => {
     const p = makeProvider(testContext());
     const N = 300;
     let t = Date.now();
@@ -199,8 +199,8 @@ describe("PortForward on a real QEMU (no guest)", () => {
       const reads = await Promise.all(made.map((m) => refresh.read!(m.id, m.outs)));
       const readMs = Date.now() - t;
       expect(reads.every((r) => r.props?.active === true)).toBe(true);
+      // Figures only (performance is asserted in bench/, not in tests); sharing one query is unit-tested.
       console.log(`PortForward: ${N} concurrent creates ${createMs} ms, ${N} concurrent reads ${readMs} ms`);
-      expect(readMs).toBeLessThan(500);
     } finally {
       await Promise.all(made.map((m) => p.delete!(m.id, m.outs)));
     }

@@ -63,11 +63,8 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     // Refresh is cheap: pidfile, /proc and one QMP session; no process is started.
     const readCtx = testContext(counting);
     const before = counting.count;
-    const r0 = performance.now();
     const read = await makeProvider(readCtx).read!(id, outs);
-    const readMs = performance.now() - r0;
     expect(counting.count).toBe(before);
-    expect(readMs).toBeLessThan(500);
     expect(read.props).toMatchObject({ status: "running", pid: outs.pid, instanceId: outs.instanceId, nics: inputs.nics });
 
     // Inline forwards change live: same process, 2201 gone, 2202 listening.

@@ -9,10 +9,20 @@ export async function listNetns(runner: CommandRunner): Promise<Set<string>> {
   return new Set(list.map((n) => n.name));
 }
 
-/** Create a namespace and bring its loopback up. Rejects with kind "exists" when it is already there. */
-export async function addNetns(runner: CommandRunner, name: string): Promise<void> {
+/**
+ * Create a namespace and bring its loopback up, labelling the loopback with `label` (a namespace has no name
+ * field of its own to carry one). Rejects with kind "exists" when it is already there.
+ */
+export async function addNetns(runner: CommandRunner, name: string, label?: string): Promise<void> {
   await runner.run(["ip", "netns", "add", name]);
-  await runner.run(["ip", "-n", name, "link", "set", "lo", "up"]);
+  await runner.run(["ip", "-n", name, "link", "set", "lo", "up", ...(label === undefined ? [] : ["alias", label])]);
+}
+
+/** The label on a namespace's loopback, or undefined. */
+export async function netnsLabel(runner: CommandRunner, name: string): Promise<string | undefined> {
+  const out = (await runner.run(["ip", "-n", name, "-j", "link", "show", "lo"])).stdout.trim();
+  const lo = out ? (JSON.parse(out) as Array<{ ifalias?: string }>)[0] : undefined;
+  return lo?.ifalias;
 }
 
 /** Delete a namespace; already gone is success. */

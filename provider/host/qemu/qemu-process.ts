@@ -11,6 +11,8 @@ export interface VmMeta {
   pid?: number;
   /** Field 22 of /proc/<pid>/stat: the process start time in clock ticks since boot. */
   startTime?: string;
+  /** The resource that launched it (`project/stack/name`), when the SDK said: recognises our own orphan after a crash. */
+  owner?: string;
 }
 
 /** Parse /proc/<pid>/stat: the state letter and start time (fields after the `)` of the comm). Pure. */

@@ -5,6 +5,7 @@ import type { IpLink } from "../../host/ip/ip-json";
 import { isFailure } from "../../host/runner/command-error";
 import { PartialCreateError, type ResourceHandler } from "../common/handler";
 import { hostOf, messageOf, whereOf } from "../common/host-of";
+import { labelledFor, ownerAlias } from "../common/owner";
 import { checkBridge } from "./check";
 import { converge, observe } from "./converge";
 import { diffBridge } from "./diff";
@@ -21,11 +22,6 @@ function stateFrom(obs: ObservedBridge, own: Pick<BridgeState, "adopt" | "host" 
 
 function existsMessage(name: string, host: Host): string {
   return `a bridge named "${name}" already exists ${whereOf(host.netns)}; set \`adopt: true\` to manage it (delete then leaves it in place), or choose another name`;
-}
-
-/** The ownership label a bridge made for `owner` carries in its alias. */
-export function ownerAlias(owner: string): string {
-  return `pulumi-qemu-lab:${owner}`;
 }
 
 /**
@@ -77,7 +73,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     const { name } = inputs;
     const existing = (await host.freshLinks()).get(name);
     const label = ctx.owner === undefined ? undefined : ownerAlias(ctx.owner);
-    if (existing && label !== undefined && existing.ifalias === label && isBridgeLink(existing)) return resumeOwn(host, inputs, existing);
+    if (existing && labelledFor(existing, ctx.owner) && isBridgeLink(existing)) return resumeOwn(host, inputs, existing);
     if (existing) return adoptExisting(host, inputs, existing);
 
     try {

@@ -1,7 +1,8 @@
 import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
 import type { HostFiles } from "../../host/files/types";
-import { addNetns, deleteNetns, listNetns } from "../../host/netns/netns-ops";
+import { addNetns, deleteNetns, listNetns, netnsLabel } from "../../host/netns/netns-ops";
+import { ownerAlias } from "../common/owner";
 import { diffNetworkNamespace } from "./diff";
 import { networkNamespaceInputsSchema, type NetworkNamespaceInputs, type NetworkNamespaceState } from "./schema";
 
@@ -37,6 +38,10 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
   async create(inputs, ctx) {
     const runner = runnerOf(ctx);
     const existing = await listNetns(runner);
+    const label = ctx.owner === undefined ? undefined : ownerAlias(ctx.owner);
+    // Made by a create of this resource that was killed before Pulumi recorded it: ours.
+    if (existing.has(inputs.name) && label !== undefined && (await netnsLabel(runner, inputs.name).catch(() => undefined)) === label)
+      return { id: inputs.name, outs: { ...inputs, created: true } };
     if (existing.has(inputs.name)) {
       if (!inputs.adopt)
         throw new Error(`network namespace "${inputs.name}" already exists; set \`adopt: true\` to manage it, or choose another name`);
@@ -44,7 +49,7 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
       return { id: inputs.name, outs: { ...inputs, created: false } };
     }
     try {
-      await addNetns(runner, inputs.name);
+      await addNetns(runner, inputs.name, label);
     } catch (e) {
       await deleteNetns(runner, inputs.name).catch(() => undefined); // undo our partial work
       throw e;

@@ -66,7 +66,7 @@ async function ourLiveQemu(host: Host, paths: VmPaths, instanceId?: string): Pro
  * Preflight, launch QEMU daemonized, wait until QMP says running. On any failure: kill the QEMU we
  * started (by pid, after checking it is ours) and remove the state dir, then rethrow.
  */
-async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: number } = {}): Promise<QemuVmState> {
+async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: number; owner?: string } = {}): Promise<QemuVmState> {
   const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
   const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
   if (problems.length) throw new PreflightError(problems);
@@ -74,7 +74,7 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
   await host.files.remove(paths.dir); // leftovers of a VM of ours that is no longer running
   await host.files.ensureDir(paths.dir, 0o700);
   const argv = buildQemuArgv(spec, paths);
-  const meta: VmMeta = { instanceId: randomUUID(), argv };
+  const meta: VmMeta = { instanceId: randomUUID(), argv, owner: opts.owner };
   try {
     await host.files.writeTextAtomic(paths.metaFile, JSON.stringify(meta), { mode: 0o600 });
     try {
@@ -184,13 +184,17 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     const host = hostOf(ctx, inputs.host);
     const paths = pathsOf(host, inputs.name);
     const running = await ourLiveQemu(host, paths);
-    if (running)
+    if (running && ctx.owner !== undefined && running.meta.owner === ctx.owner) {
+      // Launched by a create of this same resource that was killed before Pulumi recorded it: ours, so it is
+      // stopped and started afresh from these inputs rather than refused.
+      await stopQemu(host, running.pid, paths.qmpSocket, inputs.stopTimeoutSeconds * 1000);
+    } else if (running)
       throw new Error(
         `a VM named "${inputs.name}" is already running (pid ${running.pid}, state dir ${paths.dir}), started by another stack or an earlier run; ` +
           `stop it (kill ${running.pid}) or give this VM another name`,
       );
     // Settle: in a delete-before-replace the old QEMU's forwarded ports may linger a moment after it exited.
-    const outs = await startVm(host, inputs, { portSettleMs: 3000 });
+    const outs = await startVm(host, inputs, { portSettleMs: 3000, owner: ctx.owner });
     return { id: inputs.name, outs };
   },
 
@@ -226,7 +230,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
       live = undefined;
     }
     // QEMU gone: start it again (a new instanceId: live forwards must be re-added by their PortForwards).
-    if (!live) return startVm(host, news, { portSettleMs: 3000 });
+    if (!live) return startVm(host, news, { portSettleMs: 3000, owner: ctx.owner });
     if (rt && (rt.status === "paused" || rt.status === "suspended")) {
       await withQmp(paths.qmpSocket, (q) => q.execute(rt!.status === "paused" ? "cont" : "system_wakeup"));
     }

@@ -1,5 +1,6 @@
 import type { Host } from "../../host/host";
-import { deleteLink, setLinkUp } from "../../host/ip/link-ops";
+import { deleteLink, setLinkAlias, setLinkUp } from "../../host/ip/link-ops";
+import { labelledFor, ownerAlias } from "../common/owner";
 import type { IpLink } from "../../host/ip/ip-json";
 import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 import { isFailure } from "../../host/runner/command-error";
@@ -68,6 +69,14 @@ async function setUp(ends: Ends, name: string, peerName: string, up: boolean): P
   if (failed.length > 0) throw failed[0];
 }
 
+/** A pair made by an interrupted create of this same resource (it carries our label): ours, so converge and own it. */
+async function resumeOwn(ends: Ends, inputs: VethPairInputs, pair: ObservedVethPair) {
+  if (pair.up !== inputs.up) await setUp(ends, inputs.name, inputs.peerName, inputs.up);
+  const now = await observe(ends, inputs.name);
+  if (!now?.pair) throw new Error(`veth pair "${inputs.name}" vanished ${whereOf(ends.end.netns)} while it was being converged`);
+  return { id: inputs.name, outs: stateFrom(now.pair, { adopt: inputs.adopt, host: inputs.host, created: true, peerNetns: inputs.peerNetns }) };
+}
+
 /** Take over a pair that was there before us: set `up`, never remove it. */
 async function adoptExisting(ends: Ends, inputs: VethPairInputs, found: { end: IpLink; pair?: ObservedVethPair }) {
   const { name, peerName } = inputs;
@@ -114,6 +123,7 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
         throw new Error(
           `a ${existing.linkinfo?.info_kind ?? "device"} link named "${name}" already exists ${whereOf(ends.end.netns)}; it is not a veth, so it cannot be adopted: choose another name or remove that link`,
         );
+      if (found.pair?.peerName === peerName && labelledFor(existing, ctx.owner)) return resumeOwn(ends, inputs, found.pair);
       return adoptExisting(ends, inputs, found);
     }
     if (peerLinks.get(peerName))
@@ -132,7 +142,11 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
     }
     const own = { adopt: inputs.adopt, host: inputs.host, created: true, peerNetns: inputs.peerNetns };
     try {
-      if (inputs.up) await setUp(ends, name, peerName, true);
+      // Label and up in one tick: one batch.
+      await Promise.all([
+        ctx.owner === undefined ? undefined : setLinkAlias(ends.end, name, ownerAlias(ctx.owner)),
+        inputs.up ? setUp(ends, name, peerName, true) : undefined,
+      ]);
       const now = await observe(ends, name);
       if (!now?.pair) throw new Error(`veth pair "${name}"/"${peerName}" is not there ${whereOf(ends.end.netns)} right after it was created`);
       return { id: name, outs: stateFrom(now.pair, own) };

@@ -33,6 +33,19 @@ describe("NetworkNamespace on the real host", () => {
     expect(netnsList()).toContain(name);
   });
 
+  test("a namespace left by an interrupted create carries our label on its loopback: the same resource resumes it", async () => {
+    const name = spaces.track(uniqueName("qlno"));
+    const owner = "lab/dev/ns";
+    await checkAndCreate(makeProvider(testContext()), { name, __owner: owner });
+    expect(sh(["ip", "-n", name, "-j", "link", "show", "lo"])).toContain(`pulumi-qemu-lab:${owner}`);
+    // State never recorded it; another resource is refused, the same one resumes it as its own.
+    await expect(checkAndCreate(makeProvider(testContext()), { name, __owner: "lab/dev/other" })).rejects.toThrow(/adopt: true/);
+    const resumed = await checkAndCreate(makeProvider(testContext()), { name, __owner: owner });
+    expect(resumed.outs.created).toBe(true);
+    await makeProvider(testContext()).delete!(resumed.id, resumed.outs);
+    expect(netnsList()).not.toContain(name);
+  });
+
   test("delete removes /etc/netns/<name> only when nothing is left in it", async () => {
     const fs = await import("node:fs");
     const p = makeProvider(testContext());

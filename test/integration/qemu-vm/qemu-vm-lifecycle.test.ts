@@ -116,6 +116,24 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     await p.delete!(id, restarted.outs!); // already gone: success
   });
 
+  test("a VM left by a create killed before Pulumi recorded it: the same resource restarts it, another is refused", async () => {
+    const stateDir = states.create();
+    const news = { name: "vm-orphan", accel: "tcg", memoryMiB: 64, stopTimeoutSeconds: 1, host: { netns: ns, stateDir }, nics: [{ type: "user" }] };
+    const first = await checkAndCreate(makeProvider(testContext()), { ...news, __owner: "lab/dev/vm" });
+    states.track(first.outs.pid);
+    // State never recorded `first`: another resource's create of the same name is refused …
+    await expect(checkAndCreate(makeProvider(testContext()), { ...news, __owner: "lab/dev/other" })).rejects.toThrow(/already running/);
+    expect(isQemu(first.outs.pid)).toBe(true);
+    // … while the same resource's next create stops its orphan and starts afresh.
+    const again = await checkAndCreate(makeProvider(testContext()), { ...news, __owner: "lab/dev/vm" });
+    states.track(again.outs.pid);
+    expect(again.outs.status).toBe("running");
+    expect(again.outs.pid).not.toBe(first.outs.pid);
+    expect(isQemu(first.outs.pid)).toBe(false);
+    await makeProvider(testContext()).delete!(again.id, again.outs);
+    expect(isQemu(again.outs.pid)).toBe(false);
+  });
+
   test("a hung QEMU (SIGSTOP: QMP never answers) is SIGKILLed by delete, and its state dir removed", async () => {
     const stateDir = states.create();
     const p = makeProvider(testContext());

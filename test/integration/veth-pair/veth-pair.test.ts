@@ -78,6 +78,24 @@ describe("VethPair on the real host (in test namespaces)", () => {
     expect(linkIn(ns, "old0")).toBeDefined();
   });
 
+  test("a pair left by an interrupted create carries our label: the same resource resumes it, another is refused", async () => {
+    const ns = spaces.create("qlvo");
+    const owner = "lab/dev/veth";
+    const first = await checkAndCreate(makeProvider(testContext()), { name: "vo0", peerName: "vo1", host: { netns: ns }, __owner: owner });
+    expect(linkIn(ns, "vo0")?.ifalias).toBe(`pulumi-qemu-lab:${owner}`);
+    expect(isUp(linkIn(ns, "vo0")) && isUp(linkIn(ns, "vo1"))).toBe(true);
+    sh(["ip", "-n", ns, "link", "set", "vo0", "down"]); // half-converged when the provider "died"
+    await expect(
+      checkAndCreate(makeProvider(testContext()), { name: "vo0", peerName: "vo1", host: { netns: ns }, __owner: "lab/dev/other" }),
+    ).rejects.toThrow(/already exists.*adopt: true/);
+    const resumed = await checkAndCreate(makeProvider(testContext()), { name: "vo0", peerName: "vo1", host: { netns: ns }, __owner: owner });
+    expect(resumed.outs.created).toBe(true);
+    expect(isUp(linkIn(ns, "vo0"))).toBe(true);
+    await makeProvider(testContext()).delete!(resumed.id, resumed.outs);
+    expect(linkIn(ns, "vo0")).toBeUndefined();
+    expect(first.id).toBe("vo0");
+  });
+
   test("a failing create names the command and undoes nothing it did not make", async () => {
     const ns = spaces.create("qlve");
     const p = makeProvider(testContext());

@@ -111,7 +111,6 @@ export async function runUpdate(options: EngineOptions, dryRun: boolean): Promis
     }
     // Why only on success: the engine never deletes resources a failed program may simply not have reached.
     if (code === 0 && op.errors.length === 0) await deployment.deleteLeftovers();
-    if (!dryRun) await op.snapshot.flush();
   } catch (err) {
     op.fail(err);
   } finally {
@@ -165,7 +164,6 @@ export async function runRefresh(options: EngineOptions): Promise<OperationResul
       }),
     );
     op.outputs = op.stackOutputs();
-    await op.snapshot.flush();
   } catch (err) {
     op.fail(err);
   } finally {
@@ -181,7 +179,6 @@ export async function runDestroy(options: EngineOptions): Promise<OperationResul
   try {
     await runDeletes(op, op.snapshot.resources.map((resource) => ({ resource })));
     op.outputs = op.stackOutputs();
-    await op.snapshot.flush();
   } catch (err) {
     op.fail(err);
   } finally {

@@ -50,6 +50,19 @@ function writes(r: FakeRunner): string[] {
 
 const INPUTS = { bridge: "br0", port: "eno1", host: { netns: "lab" } };
 
+/** Recorded state of eno1 attached to br0 with its address and default route moved there. */
+const MOVED_TO_BR0 = {
+  ...INPUTS,
+  moveAddresses: true,
+  bridge: "br0",
+  portUp: true,
+  portMacAddress: "",
+  movedAddresses: ["10.77.0.1/24"],
+  movedRoutes: [{ family: "inet", dst: "default", gateway: "10.77.0.254" }],
+  movedTo: "br0",
+  preexisting: false,
+};
+
 describe("check", () => {
   const p = makeProvider(testContext(new FakeRunner(true)));
   test.each([
@@ -175,17 +188,7 @@ describe("create, update and delete on a fake host", () => {
     const before = [BRIDGE, br1, enslaved(ENO1, { addr_info: [] })];
     const r = fakeHost(before, [BRIDGE, br1, { ...ENO1, master: "br1", addr_info: [] }]);
     const p = makeProvider(testContext(r));
-    const olds = {
-      ...INPUTS,
-      moveAddresses: true,
-      bridge: "br0",
-      portUp: true,
-      portMacAddress: "",
-      movedAddresses: ["10.77.0.1/24"],
-      movedRoutes: [{ family: "inet", dst: "default", gateway: "10.77.0.254" }],
-      movedTo: "br0",
-      preexisting: false,
-    };
+    const olds = MOVED_TO_BR0;
     const { inputs } = await p.check!(olds, { ...INPUTS, moveAddresses: true, bridge: "br1" });
     const { outs } = await p.update!("lab/eno1", olds, inputs);
     expect(writes(r)[0]).toBe(
@@ -196,17 +199,7 @@ describe("create, update and delete on a fake host", () => {
 
   test("switching moveAddresses off gives addresses and routes back to the port and keeps it enslaved", async () => {
     const r = fakeHost([{ ...BRIDGE, addr_info: ENO1.addr_info.slice(0, 1) }, enslaved(ENO1, { addr_info: [] })]);
-    const olds = {
-      ...INPUTS,
-      moveAddresses: true,
-      bridge: "br0",
-      portUp: true,
-      portMacAddress: "",
-      movedAddresses: ["10.77.0.1/24"],
-      movedRoutes: [{ family: "inet", dst: "default", gateway: "10.77.0.254" }],
-      movedTo: "br0",
-      preexisting: false,
-    };
+    const olds = MOVED_TO_BR0;
     const { outs } = await makeProvider(testContext(r)).update!("lab/eno1", olds, { ...INPUTS, moveAddresses: false });
     expect(writes(r)).toEqual([
       "batch: addr add 10.77.0.1/24 dev eno1 | route append default via 10.77.0.254 dev eno1 | route del default via 10.77.0.254 dev br0 | addr del 10.77.0.1/24 dev br0",

@@ -28,7 +28,8 @@ export { PROVIDER_KEY, UNKNOWN } from "./rpc";
 export type { PropertyMap } from "./rpc";
 export { makeUrn, parseUrn } from "./urn";
 import { CliLifecycleDriver } from "./cli-driver";
-export { CliLifecycleDriver, pulumiCliAvailable } from "./cli-driver";
+export { CliLifecycleDriver, findPulumiBin, pulumiCliAvailable } from "./cli-driver";
+export type { CliDriverOptions } from "./cli-driver";
 
 /** Runs preview/up/refresh/destroy of one stack of one program, with state in a local JSON file. */
 export class LifecycleDriver {
@@ -61,19 +62,25 @@ export class LifecycleDriver {
   }
 }
 
-/** What the demo and the tests need of a driver: the four Pulumi operations. */
+/** What the demo and the tests need of a driver: the four Pulumi operations and the state they leave. */
 export interface LabDriver {
   preview(): Promise<OperationResult>;
   up(): Promise<OperationResult>;
   refresh(): Promise<OperationResult>;
   destroy(): Promise<OperationResult>;
+  state(): StackState;
 }
+
+/** Which engine runs a stack: this package's lifecycle driver, or the real Pulumi CLI. */
+export type DriverKind = "driver" | "pulumi-cli";
 
 /**
  * The driver to use: this package's lifecycle driver (the real runtime and dynamic-provider host, no CLI), or with
  * `QEMU_LAB_DRIVER=pulumi-cli` the real Pulumi CLI through the Automation API (local file backend).
  */
-export function createDriver(options: EngineOptions): LabDriver & { state?: () => StackState } {
-  if (process.env.QEMU_LAB_DRIVER === "pulumi-cli") return new CliLifecycleDriver(options);
-  return new LifecycleDriver(options);
+export function createDriver(
+  options: EngineOptions,
+  kind: DriverKind = process.env.QEMU_LAB_DRIVER === "pulumi-cli" ? "pulumi-cli" : "driver",
+): LabDriver {
+  return kind === "pulumi-cli" ? new CliLifecycleDriver(options) : new LifecycleDriver(options);
 }

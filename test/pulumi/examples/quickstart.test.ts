@@ -1,17 +1,19 @@
 /**
- * examples/quickstart end to end with the real Pulumi runtime: preview → up → refresh (no drift) → an update in
- * place → a replace (each previewed first: the plan must be what up does) → destroy, re-reading the host each time.
+ * examples/quickstart end to end under both engines (the lifecycle driver and the real Pulumi CLI): preview → up →
+ * refresh (no drift) → drift made by hand → refresh (shown) → up (repaired) → an update in place → a replace (each
+ * previewed first: the plan must be what up does) → destroy, re-reading the host each time.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { OperationResult } from "../../../driver";
 import { ensureTestGuest } from "../../support/guest";
-import { linkIn, linksIn, netnsList, uniqueName } from "../../support/netns";
-import { banner, bannerFrom, bridgeConfLines, EXAMPLES, ipv4Of, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
+import { linkIn, linksIn, netnsList, sh, uniqueName } from "../../support/netns";
+import { DRIVER_KINDS } from "../../support/pulumi-cli";
+import { banner, bannerFrom, bridgeConfLines, driftShown, EXAMPLES, ipv4Of, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
 
-describe("examples/quickstart: preview, up, refresh, update, replace, destroy", () => {
+describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, refresh, repair, update, replace, destroy", (kind) => {
   const ns = uniqueName("qlq");
   let stack: LabStack;
   let pids: Record<string, number> = {};
@@ -25,7 +27,7 @@ describe("examples/quickstart: preview, up, refresh, update, replace, destroy", 
       accel: "tcg",
       memoryMiB: 192,
       namespace: ns,
-    });
+    }, {}, kind);
   });
 
   afterAll(async () => {
@@ -38,7 +40,7 @@ describe("examples/quickstart: preview, up, refresh, update, replace, destroy", 
     const preview = (firstPreview = await stack.run(stack.driver().preview()));
     expect(ops(preview)).toEqual({ lab: "create", br0: "create", "br0-allow": "create", bridged: "create", user: "create", ssh: "create" });
     expect(netnsList()).not.toContain(ns);
-    expect(fs.existsSync(stack.stateFile)).toBe(false);
+    expect(stack.state().resources).toEqual([]);
     expect(stack.vmDirs()).toEqual([]);
   });
 
@@ -67,6 +69,22 @@ describe("examples/quickstart: preview, up, refresh, update, replace, destroy", 
     const refresh = await stack.run(stack.driver().refresh());
     expect(Object.values(ops(refresh)).every((op) => op === "same")).toBe(true);
     expect(Object.keys(ops(refresh))).toHaveLength(6);
+  });
+
+  it("the bridge address removed by hand: refresh shows the drift with the engine's diff, up puts it back", async () => {
+    sh(["ip", "-n", ns, "addr", "del", "192.168.77.1/24", "dev", "qbr0"]);
+    const from = stack.output.length;
+    const refresh = await stack.run(stack.driver().refresh());
+    expect(ops(refresh)).toEqual({ lab: "same", br0: "refresh", "br0-allow": "same", bridged: "same", user: "same", ssh: "same" });
+    expect(stepOf(refresh, "br0")?.diffs).toEqual(["addresses"]);
+    expect(driftShown(kind, stack.output.slice(from), "addresses")).toBe(true);
+    expect(ipv4Of(ns, "qbr0")).toEqual([]); // refresh only reads
+
+    const up = await stack.run(stack.driver().up());
+    expect(ops(up)).toEqual({ lab: "same", br0: "update", "br0-allow": "same", bridged: "same", user: "same", ssh: "same" });
+    expect(ipv4Of(ns, "qbr0")).toEqual(["192.168.77.1/24"]);
+    expect(stack.qemuPids()).toEqual(pids);
+    expect(await bannerFrom(ns, "192.168.77.10", 22, 30_000)).toBe(banner(22, "bridged"));
   });
 
   it("a new bridge address and ssh port preview as updates in place, and up applies just that", async () => {

@@ -8,8 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { connectForBanner } from "../../../demo/banner";
-import { LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
-import { netnsList, sh } from "../../support/netns";
+import { CliLifecycleDriver, DriverKind, LabDriver, LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
+import { netnsList, sh, uniqueName } from "../../support/netns";
+import { pulumiCliBin } from "../../support/pulumi-cli";
 
 /** Project root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -24,10 +25,15 @@ export function figure(name: string, ms: number): void {
   if (FIGURES_FILE) fs.appendFileSync(FIGURES_FILE, JSON.stringify({ name, ms }) + "\n");
 }
 
-/** One stack of one program, with its own temp folder (state file, stateDir) and captured CLI-like output. */
+/**
+ * One stack of one program, with its own temp folder (state file, stateDir) and captured CLI-like output, run by
+ * the lifecycle driver or by the real Pulumi CLI (`kind`).
+ */
 export class LabStack {
   readonly root: string;
   readonly stateFile: string;
+  /** The stack's name: unique under the CLI, whose stack config file lands in the program folder. */
+  readonly stackName: string;
   /** The `stateDir` passed to every resource (VM folders, pidfiles, QMP sockets). */
   readonly stateDir: string;
   output = "";
@@ -37,7 +43,9 @@ export class LabStack {
     /** Base config; `stateDir` is always added. */
     public config: Record<string, unknown>,
     readonly env: Record<string, string | undefined> = {},
+    readonly kind: DriverKind = "driver",
   ) {
+    this.stackName = kind === "pulumi-cli" ? uniqueName("e2e") : "e2e";
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-e2e-"));
     this.stateFile = path.join(this.root, "stack.json");
     this.stateDir = path.join(this.root, "state");
@@ -45,15 +53,16 @@ export class LabStack {
   }
 
   /** A driver with the base config plus `overrides` (a key set to undefined is removed). */
-  driver(overrides: Record<string, unknown> = {}): LifecycleDriver {
-    return new LifecycleDriver({
+  driver(overrides: Record<string, unknown> = {}): LabDriver {
+    const options = {
       programDir: this.programDir,
-      stack: "e2e",
+      stack: this.stackName,
       stateFile: this.stateFile,
       config: { ...this.config, ...overrides, stateDir: this.stateDir },
-      write: (text) => (this.output += text),
+      write: (text: string) => (this.output += text),
       env: this.env,
-    });
+    };
+    return this.kind === "pulumi-cli" ? new CliLifecycleDriver({ ...options, pulumiBin: pulumiCliBin() }) : new LifecycleDriver(options);
   }
 
   /** Runs an operation; on failure the error carries the captured output (the last 6000 characters). */
@@ -78,8 +87,9 @@ export class LabStack {
     return err;
   }
 
+  /** The stack's state as the engine last wrote it (the driver's state file, or the CLI's checkpoint). */
   state(): StackState {
-    return fs.existsSync(this.stateFile) ? (JSON.parse(fs.readFileSync(this.stateFile, "utf8")) as StackState) : { version: 1, project: "", stack: "", resources: [] };
+    return this.driver().state();
   }
 
   /** Names of the custom resources in state (sorted). */
@@ -130,6 +140,8 @@ export class LabStack {
         await this.driver().destroy().catch((e: unknown) => forced.push(`destroy failed: ${String(e)}`));
       }
     } finally {
+      const driver = this.driver();
+      if (driver instanceof CliLifecycleDriver) await driver.removeStack();
       for (const [vm, pid] of Object.entries(this.qemuPids())) {
         forced.push(`qemu ${vm} pid ${pid}`);
         try {
@@ -264,4 +276,14 @@ export function tcpOpen(netns: string, host: string, port: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * True when an engine's transcript shows `property` as drifted: the CLI's property diff (`~ addresses : [`, from
+ * `refresh --diff`) or the lifecycle driver's step line (`[diff: ~addresses]`).
+ */
+export function driftShown(kind: DriverKind, transcript: string, property: string): boolean {
+  const escaped = property.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = kind === "pulumi-cli" ? new RegExp(`^\\s*[~+-] ${escaped}\\s*:`, "m") : new RegExp(`\\[diff: [^\\]]*~${escaped}\\b`);
+  return pattern.test(transcript);
 }

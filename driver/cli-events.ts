@@ -79,9 +79,9 @@ function toStep(kind: OperationKind, m: StepMetadata, order: string[]): StepResu
   const newIn = m.new?.inputs ?? {};
   let diff: PropertyDiff | undefined;
   if (kind === "refresh") {
-    // Why: the engine reports a refresh that changed outputs as "update"; the lifecycle driver calls that drift.
-    diff = diffProperties(m.old?.outputs ?? {}, m.new?.outputs ?? {}, [PROVIDER_KEY]);
-    if (op === "update" || op === "refresh") op = hasChanges(diff) ? "refresh" : "same";
+    // Why: the engine reports drift (by the provider's Diff) as an "update"; the lifecycle driver calls it "refresh".
+    if (op === "update" || op === "refresh") op = "refresh";
+    if (op === "refresh") diff = diffProperties(m.old?.outputs ?? {}, m.new?.outputs ?? {}, [PROVIDER_KEY]);
   } else if (op === "update" || op === "replace") {
     diff = displayDiff(oldIn, newIn);
     if (!hasChanges(diff)) {

@@ -9,7 +9,9 @@ import { MonitorServer } from "./monitor-server";
 import { Operation, outputsForProvider } from "./operation";
 import type { Writer } from "./printer";
 import { configEnv, readProjectFile, startProgram } from "./program";
-import { changedKeys, diffProperties, hasChanges } from "./property-diff";
+import { changedKeys, diffProperties, hasChanges, PropertyDiff } from "./property-diff";
+import type { ProviderClient } from "./provider-client";
+import type { ResourceState } from "./state-file";
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
 import { Snapshot } from "./snapshot";
 import type { OperationKind, OperationResult } from "./types";
@@ -143,16 +145,18 @@ export async function runRefresh(options: EngineOptions): Promise<OperationResul
             return;
           }
           const diff = diffProperties(r.outputs, res.properties, [PROVIDER_KEY]);
-          op.snapshot.replace(r, { ...r, id: res.id, outputs: res.properties, inputs: res.inputs ?? r.inputs });
+          const newInputs = res.inputs ?? r.inputs;
+          op.snapshot.replace(r, { ...r, id: res.id, outputs: res.properties, inputs: newInputs });
           await op.snapshot.persist();
+          const drifted = await refreshDrifted(provider, r, res.id, res.properties, newInputs, diff);
           op.addStep({
             urn: r.urn,
             type: r.type,
-            op: hasChanges(diff) ? "refresh" : "same",
+            op: drifted ? "refresh" : "same",
             custom: true,
             id: res.id,
-            diffs: changedKeys(diff),
-            detailedDiff: diff,
+            diffs: drifted ? changedKeys(diff) : [],
+            detailedDiff: drifted ? diff : undefined,
             replaceKeys: [],
             durationMs: Date.now() - started,
           });
@@ -170,6 +174,24 @@ export async function runRefresh(options: EngineOptions): Promise<OperationResul
     await op.close();
   }
   return op.finish();
+}
+
+/**
+ * Whether a refresh found drift, by the engine's rule (pkg/resource/deploy/step.go, RefreshStep.Apply): the diff
+ * an `up` of the unchanged program would make right after the refresh — the provider's Diff of the recorded inputs
+ * against what was read. So outputs that changed where the program sets nothing (an unmanaged property) are
+ * recorded but are not drift. A provider that cannot diff falls back to comparing the outputs.
+ */
+async function refreshDrifted(
+  provider: ProviderClient,
+  old: ResourceState,
+  id: string,
+  outputs: PropertyMap,
+  inputs: PropertyMap,
+  outputDiff: PropertyDiff,
+): Promise<boolean> {
+  const result = await provider.diff({ urn: old.urn, id, olds: outputsForProvider({ outputs, inputs }), news: old.inputs, oldInputs: inputs, ignoreChanges: old.ignoreChanges });
+  return result.changes === "unknown" ? hasChanges(outputDiff) : result.changes === "some";
 }
 
 /** Deletes everything in state in reverse dependency order. */

@@ -6,9 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { OperationResult } from "../../../driver";
+import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { ensureTestGuest } from "../../support/guest";
 import { netnsList, sh, TestNamespaces } from "../../support/netns";
-import { banner, bannerFrom, EXAMPLES, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
+import { DRIVER_KINDS } from "../../support/pulumi-cli";
+import { banner, bannerFrom, driftShown, EXAMPLES, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
 
@@ -17,7 +19,7 @@ function cmdline(pid: number): string[] {
   return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
 }
 
-describe("examples/windows-virtio: disk + ISO, e1000 then virtio-net-pci", () => {
+describe.each(DRIVER_KINDS)("examples/windows-virtio under %s: disk + ISO, e1000 then virtio-net-pci, a forward removed by hand", (kind) => {
   const namespaces = new TestNamespaces();
   let ns: string;
   let stack: LabStack;
@@ -29,7 +31,7 @@ describe("examples/windows-virtio: disk + ISO, e1000 then virtio-net-pci", () =>
   beforeAll(async () => {
     const guest = await ensureTestGuest();
     ns = namespaces.create("qlw");
-    stack = new LabStack(path.join(EXAMPLES, "windows-virtio"), {});
+    stack = new LabStack(path.join(EXAMPLES, "windows-virtio"), {}, {}, kind);
     disk = path.join(stack.root, "windows.qcow2");
     iso = path.join(stack.root, "virtio-win.iso");
     sh(["qemu-img", "create", "-q", "-f", "qcow2", disk, "64M"]);
@@ -83,6 +85,21 @@ describe("examples/windows-virtio: disk + ISO, e1000 then virtio-net-pci", () =>
   it("refresh right after up finds no drift", async () => {
     const refresh = await stack.run(stack.driver().refresh());
     expect(ops(refresh)).toEqual({ windows: "same", rdp: "same" });
+  });
+
+  it("the forward removed by hand over QMP: refresh shows the drift with the engine's diff, up re-adds it live", async () => {
+    const qmpSocket = path.join(stack.stateDir, "vms", "windows", "qmp.sock");
+    const reply = await withQmp(qmpSocket, (q) => q.execute<string>("human-monitor-command", { "command-line": "hostfwd_remove net0 tcp:127.0.0.1:3389" }));
+    expect(reply).toContain("removed");
+    expect(tcpOpen(ns, "127.0.0.1", 3389)).toBe(false);
+    const from = stack.output.length;
+    const refresh = await stack.run(stack.driver().refresh());
+    expect(stepOf(refresh, "rdp")).toMatchObject({ op: "refresh", diffs: ["active"] });
+    expect(driftShown(kind, stack.output.slice(from), "active")).toBe(true);
+    const up = await stack.run(stack.driver().up());
+    expect(ops(up)).toEqual({ windows: "same", rdp: "update" });
+    expect(stack.qemuPids()).toEqual({ windows: pid });
+    expect(await bannerFrom(ns, "127.0.0.1", 3389, 30_000)).toBe(banner(3389, "windows"));
   });
 
   it("a new RDP port previews and applies as an update of the forward, live (no restart)", async () => {

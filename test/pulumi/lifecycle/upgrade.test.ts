@@ -11,46 +11,24 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { netnsList, uniqueName } from "../../support/netns";
 import { figure, ipv4Of, LabStack, ops, ROOT } from "./lab-stack";
+import { programFolder, tracedCopy } from "./package-copies";
 
 jest.setTimeout(120_000);
-
-/** Appended to the copy's dist/provider/index.js: wraps every provider so read and delete leave a trace. */
-function patchFor(marker: string): string {
-  return `
-// --- version B (test copy): every read and delete is recorded ---
-const __versionA = exports.getProvider;
-exports.getProvider = function (kind) {
-  const p = __versionA(kind);
-  const mark = (what, id) => require("node:fs").appendFileSync(${JSON.stringify(marker)}, what + " " + kind + " " + id + "\\n");
-  return Object.assign({}, p, {
-    read: (id, props) => (mark("read", id), p.read(id, props)),
-    delete: (id, props) => (mark("delete", id), p.delete(id, props)),
-  });
-};
-`;
-}
 
 describe("upgrading the package upgrades existing resources' lifecycles", () => {
   const ns = uniqueName("qlu");
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-upgrade-"));
   const programDir = path.join(work, "program");
-  const packageLink = path.join(programDir, "node_modules", "pulumi-qemu-lab");
   const versionB = path.join(work, "pulumi-qemu-lab-b");
   const marker = path.join(work, "version-b.log");
   let stack: LabStack;
 
+  let install: (pkg: string) => void;
+
   beforeAll(() => {
-    // The program folder as a user has it: its own node_modules with @pulumi/pulumi and the package.
-    fs.mkdirSync(path.join(programDir, "node_modules"), { recursive: true });
-    for (const f of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(__dirname, "fixtures", "upgrade-lab", f), path.join(programDir, f));
-    fs.symlinkSync(path.join(ROOT, "node_modules", "@pulumi"), path.join(programDir, "node_modules", "@pulumi"), "dir");
-    fs.symlinkSync(ROOT, packageLink, "dir"); // version A: this package as built
-    // Version B: a copy of the package (package.json + dist) with a changed provider.
-    fs.mkdirSync(versionB);
-    fs.copyFileSync(path.join(ROOT, "package.json"), path.join(versionB, "package.json"));
-    fs.cpSync(path.join(ROOT, "dist"), path.join(versionB, "dist"), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(versionB, "node_modules"), "dir"); // its dependencies
-    fs.appendFileSync(path.join(versionB, "dist", "provider", "index.js"), patchFor(marker));
+    // The program folder as a user has it; version A is this package as built, version B a traced copy of it.
+    ({ install } = programFolder(path.join(__dirname, "fixtures", "upgrade-lab"), programDir, ROOT));
+    tracedCopy(versionB, marker);
     stack = new LabStack(programDir, { namespace: ns });
   });
 
@@ -96,8 +74,7 @@ describe("upgrading the package upgrades existing resources' lifecycles", () => 
 
   it("after the package is upgraded (same state), refresh and destroy run version B's code", async () => {
     const stateBefore = fs.readFileSync(stack.stateFile, "utf8");
-    fs.unlinkSync(packageLink);
-    fs.symlinkSync(versionB, packageLink, "dir");
+    install(versionB);
 
     const refresh = await stack.run(stack.driver().refresh());
     expect(ops(refresh)).toEqual({ lab: "same", br: "same" });

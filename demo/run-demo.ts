@@ -2,13 +2,14 @@
  * `npm run demo`: the quickstart lab through its whole life — preview, up, a connection through the forward,
  * drift made by hand, refresh, up repairing it, destroy — with a readable transcript, leaving nothing behind.
  * Runs the unmodified examples/quickstart program with the real @pulumi/pulumi runtime and dynamic-provider host
- * (the lifecycle driver; no Pulumi CLI needed). With `QEMU_LAB_DRIVER=pulumi-cli` the same runs through the Pulumi CLI.
+ * (the lifecycle driver; no Pulumi CLI needed). With `QEMU_LAB_DRIVER=pulumi-cli` the same runs through the real
+ * Pulumi CLI (Automation API; the one scripts/install-pulumi-cli.sh builds, or `pulumi` on PATH).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createDriver } from "../driver";
+import { CliLifecycleDriver, createDriver } from "../driver";
 import { connectForBanner } from "./banner";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -66,7 +67,10 @@ async function main(): Promise<void> {
   const guest = buildGuest();
   say(`kernel ${path.relative(ROOT, guest.kernel)}, initrd ${path.relative(ROOT, guest.initrd)}`);
 
+  // Why the cached CLI: scripts/install-pulumi-cli.sh links its build there (a `pulumi` on PATH is used otherwise).
+  const cachedCli = path.join(ROOT, ".cache", "pulumi-cli", "bin");
   const driver = createDriver({
+    pulumiBin: fs.existsSync(path.join(cachedCli, "pulumi")) ? cachedCli : undefined,
     programDir: PROGRAM,
     stack: "demo",
     stateFile,
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
     write: (t) => process.stdout.write(t.replace(/^/gm, "   ").replace(/ {3}$/, "")),
   });
 
-  if (driver.state && driver.state().resources.length > 0) {
+  if (driver.state().resources.length > 0) {
     step("A previous demo was interrupted: destroying what it left");
     await driver.destroy();
   }
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
     step("pulumi destroy — VMs powered off through ACPI, forward, ACL line, bridge and namespace removed");
     await driver.destroy();
     const left = leftovers(stateDir);
+    if (driver instanceof CliLifecycleDriver) await driver.removeStack(); // its Pulumi.demo.yaml and backend entry
     fs.rmSync(stateDir, { recursive: true, force: true });
     fs.rmSync(stateFile, { force: true });
     step("Nothing left behind?");

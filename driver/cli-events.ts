@@ -58,12 +58,13 @@ export function cliStepResults(
       const m = e.resourcePreEvent.metadata;
       preOrder.set(m.urn, [...(preOrder.get(m.urn) ?? []), m.op]);
     }
+    const outs = e.resOutputsEvent?.metadata;
+    if (kind === "preview" && outs?.type === ROOT_STACK_TYPE) previewOutputs = outs.new?.outputs ?? {};
     // Why pre-events for previews: a preview's "outputs" events repeat them; for the others they mark completion.
     const done = kind === "preview" ? e.resourcePreEvent : (e.resOutputsEvent ?? e.resOpFailedEvent);
     if (!done) continue;
     const m = done.metadata;
     if (m.type.startsWith("pulumi:providers:")) continue; // default providers: the lifecycle driver has none
-    if (kind === "preview" && m.type === ROOT_STACK_TYPE && e.resOutputsEvent) previewOutputs = m.new?.outputs ?? {};
     const step = toStep(kind, m, preOrder.get(m.urn) ?? []);
     if (!step) continue;
     if (e.resOpFailedEvent) step.error = failureMessage(diagnostics, m.urn);

@@ -27,7 +27,7 @@ export type { CheckResult, DiffResult, ProviderStartOptions, ReadResult } from "
 export { PROVIDER_KEY, UNKNOWN } from "./rpc";
 export type { PropertyMap } from "./rpc";
 export { makeUrn, parseUrn } from "./urn";
-import { CliLifecycleDriver } from "./cli-driver";
+import { CliDriverOptions, CliLifecycleDriver } from "./cli-driver";
 export { CliLifecycleDriver, findPulumiBin, pulumiCliAvailable } from "./cli-driver";
 export type { CliDriverOptions } from "./cli-driver";
 
@@ -79,7 +79,7 @@ export type DriverKind = "driver" | "pulumi-cli";
  * `QEMU_LAB_DRIVER=pulumi-cli` the real Pulumi CLI through the Automation API (local file backend).
  */
 export function createDriver(
-  options: EngineOptions,
+  options: CliDriverOptions,
   kind: DriverKind = process.env.QEMU_LAB_DRIVER === "pulumi-cli" ? "pulumi-cli" : "driver",
 ): LabDriver {
   return kind === "pulumi-cli" ? new CliLifecycleDriver(options) : new LifecycleDriver(options);

@@ -165,6 +165,9 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     expect(plan(r.cli)).toMatchObject({ a: "create", b: "create", g: "create", [`files-lab-${stacks.cli.stack}`]: "create" });
     expect(stacks.cli.calls()).toEqual([]);
     expect(stacks.driver.calls()).toEqual([]);
+    const o = outputs(r); // planned outputs: the paths are unknown until the files exist
+    expect(o.cli).toEqual(o.driver);
+    expect(Object.keys(o.cli as object)).toEqual(["paths"]);
   });
 
   it("up: the same steps, provider calls, state and outputs", async () => {
@@ -191,6 +194,8 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
       h: "create",
       r: "delete",
     });
+    const o = outputs(r);
+    expect(o.cli).toEqual(o.driver);
   });
 
   it("up of the changed config: the same steps, provider calls, state and outputs", async () => {

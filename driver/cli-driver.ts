@@ -50,22 +50,22 @@ export class CliLifecycleDriver {
   }
 
   preview(): Promise<OperationResult> {
-    return this.run("preview", (stack, onOutput, onEvent) => stack.preview({ onOutput, onEvent }));
+    return this.run("preview", (stack, onOutput, onEvent) => stack.preview({ onOutput, onEvent, signal: this.deadline() }));
   }
 
   up(): Promise<OperationResult> {
-    return this.run("up", (stack, onOutput, onEvent) => stack.up({ onOutput, onEvent }));
+    return this.run("up", (stack, onOutput, onEvent) => stack.up({ onOutput, onEvent, signal: this.deadline() }));
   }
 
   refresh(): Promise<OperationResult> {
-    if (this.options.refreshDiff === false) return this.run("refresh", (stack, onOutput, onEvent) => stack.refresh({ onOutput, onEvent }));
+    if (this.options.refreshDiff === false) return this.run("refresh", (stack, onOutput, onEvent) => stack.refresh({ onOutput, onEvent, signal: this.deadline() }));
     // Why the command itself: the Automation API's refresh has no `--diff`, and only with it does the engine print
     // the property-level diff of what drifted. The event log is the one the Automation API reads, read afterwards.
     return this.run("refresh", async (stack, onOutput, onEvent) => {
       const log = path.join(this.backend, `refresh-${process.pid}-${Date.now()}.events.jsonl`);
       const args = ["refresh", "--yes", "--skip-preview", "--diff", "--event-log", log, "--stack", this.options.stack];
       try {
-        await runCli(path.join(findPulumiBin(this.options.pulumiBin)!, "pulumi"), args, this.options.programDir, stack.workspace.envVars, onOutput);
+        await runCli(path.join(findPulumiBin(this.options.pulumiBin)!, "pulumi"), args, this.options.programDir, stack.workspace.envVars, onOutput, this.deadline());
       } finally {
         const lines = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
         for (const line of lines) onEvent(JSON.parse(line) as CliEvent);
@@ -75,7 +75,12 @@ export class CliLifecycleDriver {
   }
 
   destroy(): Promise<OperationResult> {
-    return this.run("destroy", (stack, onOutput, onEvent) => stack.destroy({ onOutput, onEvent }));
+    return this.run("destroy", (stack, onOutput, onEvent) => stack.destroy({ onOutput, onEvent, signal: this.deadline() }));
+  }
+
+  /** Aborts a CLI run that takes longer than `programTimeoutMs` (default 10 minutes), as the driver kills its program. */
+  private deadline(): AbortSignal {
+    return AbortSignal.timeout(this.options.programTimeoutMs ?? 600_000);
   }
 
   /** The stack's checkpoint as the CLI last wrote it, in the lifecycle driver's shape (default providers left out). */
@@ -153,11 +158,18 @@ export class CliLifecycleDriver {
 }
 
 /** Runs one `pulumi` command (non-interactive), streaming its output; rejects with its output on a non-zero exit. */
-function runCli(pulumi: string, args: string[], cwd: string, env: Record<string, string>, onOutput: (text: string) => void): Promise<void> {
+function runCli(
+  pulumi: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  onOutput: (text: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     // Why PULUMI_DEBUG_COMMANDS: it enables `--event-log` (as the Automation API does for its own runs).
     const childEnv = { ...process.env, ...env, PULUMI_DEBUG_COMMANDS: "true" };
-    const child = spawn(pulumi, [...args, "--non-interactive"], { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(pulumi, [...args, "--non-interactive"], { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"], signal });
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => onOutput(b.toString()));
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
@@ -172,45 +184,16 @@ function errorsOf(diagnostics: Diagnostic[], failure: unknown): Error[] {
   return errors.length > 0 ? errors : [failure instanceof Error ? failure : new Error(String(failure))];
 }
 
-/** One resource of a Pulumi checkpoint (deployment v3), as far as the lifecycle driver's state shape needs. */
-interface CheckpointResource {
-  urn: string;
-  type: string;
-  custom: boolean;
-  id?: string;
-  inputs?: PropertyMap;
-  outputs?: PropertyMap;
-  parent?: string;
-  dependencies?: string[];
-  propertyDependencies?: Record<string, string[]>;
-  protect?: boolean;
-  retainOnDelete?: boolean;
-  deleteBeforeReplace?: boolean;
-  ignoreChanges?: string[];
-  initErrors?: string[];
-  delete?: boolean;
-  created?: string;
-  modified?: string;
-}
+/** One resource of a Pulumi checkpoint (deployment v3): the driver's fields, most optional, and more of its own. */
+type CheckpointResource = Partial<ResourceState> & Pick<ResourceState, "urn" | "type" | "custom">;
 
 function fromCheckpoint(r: CheckpointResource): ResourceState {
   return {
-    urn: r.urn,
-    type: r.type,
-    custom: r.custom,
+    ...r,
     id: r.id || undefined,
     inputs: r.inputs ?? {},
     outputs: r.outputs ?? {},
-    parent: r.parent,
     dependencies: r.dependencies ?? [],
     propertyDependencies: r.propertyDependencies ?? {},
-    protect: r.protect,
-    retainOnDelete: r.retainOnDelete,
-    deleteBeforeReplace: r.deleteBeforeReplace,
-    ignoreChanges: r.ignoreChanges,
-    initErrors: r.initErrors,
-    delete: r.delete,
-    created: r.created,
-    modified: r.modified,
   };
 }

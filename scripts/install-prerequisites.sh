@@ -7,7 +7,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # iproute2: ip; qemu-system-x86 (+ qemu-bridge-helper); qemu-utils: qemu-img; busybox-static, cpio,
 # xz-utils, zstd: the small test guest built from Debian's kernel package.
-pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd)
+# strace: the test that the Pulumi CLI attempts no network access.
+pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd strace)
 need=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")

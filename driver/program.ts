@@ -21,10 +21,8 @@ export interface ProjectFile {
 export function readProjectFile(programDir: string): ProjectFile {
   const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(programDir, f)).find((f) => fs.existsSync(f));
   if (!file) throw new Error(`no Pulumi.yaml in ${programDir}`);
-  // Why js-yaml from @pulumi/pulumi's tree: it is already installed there; no new dependency for a 3-field read.
-  const yaml = require(require.resolve("js-yaml", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] })) as {
-    load(text: string): unknown;
-  };
+  // Why require: js-yaml ships no types, and these three fields need none.
+  const yaml = require("js-yaml") as { load(text: string): unknown };
   const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
   if (typeof doc.name !== "string" || doc.name.length === 0) throw new Error(`${file} has no project name`);
   const runtime = doc.runtime;

@@ -10,8 +10,7 @@ import { cliStepResults, CliEvent } from "./cli-events";
 import type { EngineOptions } from "./engine";
 import { configEnv, readProjectFile } from "./program";
 import type { PropertyMap } from "./rpc";
-import type { ResourceState, StackState } from "./state-file";
-import { Diagnostic, OperationError, OperationKind, OperationResult } from "./types";
+import { Diagnostic, OperationError, OperationKind, OperationResult, ResourceState, StackState } from "./types";
 
 type AutomationModule = typeof import("@pulumi/pulumi/automation");
 type Stack = Awaited<ReturnType<AutomationModule["LocalWorkspace"]["createOrSelectStack"]>>;

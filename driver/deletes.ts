@@ -5,7 +5,7 @@
 import { deletionRounds, transitiveDependencies } from "./graph";
 import { Operation, outputsForProvider } from "./operation";
 import { formatStepLine } from "./printer";
-import type { ResourceState } from "./state-file";
+import type { ResourceState } from "./types";
 import type { StepResult } from "./types";
 
 /** One resource to delete. */

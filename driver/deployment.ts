@@ -8,7 +8,7 @@ import { Operation, outputsForProvider } from "./operation";
 import { applyIgnoreChanges, changedKeys, diffProperties, displayDiff, hasChanges, PropertyDiff } from "./property-diff";
 import { ResourceInitError } from "./provider-client";
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
-import type { ResourceState } from "./state-file";
+import type { ResourceState } from "./types";
 import type { StepResult } from "./types";
 import { makeUrn, parseUrn, ROOT_STACK_TYPE } from "./urn";
 

@@ -11,7 +11,7 @@ import type { Writer } from "./printer";
 import { configEnv, readProjectFile, startProgram } from "./program";
 import { changedKeys, diffProperties, hasChanges, PropertyDiff } from "./property-diff";
 import type { ProviderClient } from "./provider-client";
-import type { ResourceState } from "./state-file";
+import type { ResourceState } from "./types";
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
 import { Snapshot } from "./snapshot";
 import type { OperationKind, OperationResult } from "./types";

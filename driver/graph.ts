@@ -2,7 +2,7 @@
  * Dependency-graph helpers over state entries: what a resource depends on, a dependency-ordered listing, and the
  * reverse-dependency schedule for deletions.
  */
-import type { ResourceState } from "./state-file";
+import type { ResourceState } from "./types";
 
 /** URNs a resource depends on: its parent, explicit dependencies and property dependencies. */
 export function dependenciesOf(r: Pick<ResourceState, "parent" | "dependencies" | "propertyDependencies">): Set<string> {

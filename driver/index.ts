@@ -10,13 +10,13 @@
  * await driver.destroy();
  */
 import { EngineOptions, runDestroy, runRefresh, runUpdate } from "./engine";
-import { loadState, StackState } from "./state-file";
+import { loadState } from "./state-file";
 import { readProjectFile } from "./program";
-import type { OperationResult } from "./types";
+import type { OperationResult, StackState } from "./types";
 
 export type { EngineOptions as LifecycleDriverOptions } from "./engine";
 export type { Writer } from "./printer";
-export type { ResourceState, StackState } from "./state-file";
+export type { ResourceState, StackState } from "./types";
 export type { Diagnostic, OperationKind, OperationResult, StepOp, StepResult } from "./types";
 export { OperationError } from "./types";
 export type { PropertyDiff } from "./property-diff";

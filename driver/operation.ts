@@ -7,7 +7,7 @@ import { Printer, Writer } from "./printer";
 import { ProviderClient } from "./provider-client";
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
 import type { Snapshot } from "./snapshot";
-import type { ResourceState } from "./state-file";
+import type { ResourceState } from "./types";
 import { Diagnostic, OperationError, OperationKind, OperationResult, StepOp, StepResult } from "./types";
 import { parseUrn, ROOT_STACK_TYPE } from "./urn";
 

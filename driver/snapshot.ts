@@ -1,7 +1,8 @@
 /**
  * The in-memory state of a running operation, persisted to the state file after every change.
  */
-import { loadState, ResourceState, saveState, StackState } from "./state-file";
+import { loadState, saveState } from "./state-file";
+import type { ResourceState, StackState } from "./types";
 
 /** The longest a finished step waits before the state file records it. */
 export const WRITE_INTERVAL_MS = 250;

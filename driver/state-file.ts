@@ -1,48 +1,11 @@
 /**
- * The stack's state: a local JSON file (a much reduced Pulumi checkpoint) read at the start of an operation and
+ * The stack's state file: a local JSON file (a much reduced Pulumi checkpoint) read at the start of an operation and
  * rewritten atomically after every step, so a crash leaves the last consistent snapshot behind.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sortByDependencies } from "./graph";
-import type { PropertyMap } from "./rpc";
-
-/** One resource as recorded in the state file. */
-export interface ResourceState {
-  urn: string;
-  type: string;
-  /** True for provider-backed resources; components and the root stack are false. */
-  custom: boolean;
-  /** Provider-assigned ID (custom resources). */
-  id?: string;
-  /** Checked inputs of the last successful step (including `__provider` for dynamic resources). */
-  inputs: PropertyMap;
-  /** Outputs from the provider (for the stack: the stack outputs; for components: registered outputs). */
-  outputs: PropertyMap;
-  parent?: string;
-  /** Every resource this one depends on (`dependsOn` plus property dependencies). */
-  dependencies: string[];
-  /** Property name → URNs its value came from. */
-  propertyDependencies: Record<string, string[]>;
-  protect?: boolean;
-  retainOnDelete?: boolean;
-  deleteBeforeReplace?: boolean;
-  ignoreChanges?: string[];
-  /** Reasons of a partial create/update; the next `up` updates the resource even without a diff. */
-  initErrors?: string[];
-  /** Set on the old half of a create-before-delete replacement that still has to be deleted. */
-  delete?: boolean;
-  created?: string;
-  modified?: string;
-}
-
-/** The whole state file. */
-export interface StackState {
-  version: 1;
-  project: string;
-  stack: string;
-  resources: ResourceState[];
-}
+import type { StackState } from "./types";
 
 /** Reads the state file; a missing file is an empty stack. */
 export function loadState(file: string, project: string, stack: string): StackState {

@@ -67,3 +67,40 @@ export class OperationError extends AggregateError {
     this.name = "OperationError";
   }
 }
+
+/** One resource as recorded in the state file. */
+export interface ResourceState {
+  urn: string;
+  type: string;
+  /** True for provider-backed resources; components and the root stack are false. */
+  custom: boolean;
+  /** Provider-assigned ID (custom resources). */
+  id?: string;
+  /** Checked inputs of the last successful step (including `__provider` for dynamic resources). */
+  inputs: PropertyMap;
+  /** Outputs from the provider (for the stack: the stack outputs; for components: registered outputs). */
+  outputs: PropertyMap;
+  parent?: string;
+  /** Every resource this one depends on (`dependsOn` plus property dependencies). */
+  dependencies: string[];
+  /** Property name → URNs its value came from. */
+  propertyDependencies: Record<string, string[]>;
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  deleteBeforeReplace?: boolean;
+  ignoreChanges?: string[];
+  /** Reasons of a partial create/update; the next `up` updates the resource even without a diff. */
+  initErrors?: string[];
+  /** Set on the old half of a create-before-delete replacement that still has to be deleted. */
+  delete?: boolean;
+  created?: string;
+  modified?: string;
+}
+
+/** The whole state file. */
+export interface StackState {
+  version: 1;
+  project: string;
+  stack: string;
+  resources: ResourceState[];
+}

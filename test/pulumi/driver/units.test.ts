@@ -1,7 +1,7 @@
 import { deletionRounds, sortByDependencies } from "../../../driver/graph";
 import { applyIgnoreChanges, diffProperties, displayDiff, formatDiff } from "../../../driver/property-diff";
 import { configEnv } from "../../../driver/program";
-import type { ResourceState } from "../../../driver/state-file";
+import type { ResourceState } from "../../../driver/types";
 import { makeUrn, parseUrn } from "../../../driver/urn";
 
 const res = (name: string, deps: string[] = [], extra: Partial<ResourceState> = {}): ResourceState => ({

@@ -92,11 +92,6 @@ export class CliLifecycleDriver {
     return { ...empty, resources: resources.map(fromCheckpoint) };
   }
 
-  /** The whole deployment as `pulumi stack export` prints it (for import into any Pulumi backend). */
-  async exportStack(): Promise<unknown> {
-    return (await this.stack()).exportStack();
-  }
-
   /** Removes the stack from the backend and its `Pulumi.<stack>.yaml` from the program folder (after a destroy). */
   async removeStack(): Promise<void> {
     const stack = await this.stack(false);
@@ -147,7 +142,11 @@ export class CliLifecycleDriver {
     const { steps, diagnostics, previewOutputs } = cliStepResults(kind, events);
     let outputs: PropertyMap = {};
     if (kind === "preview") outputs = previewOutputs;
-    else if (kind !== "destroy") outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+    else if (kind !== "destroy") {
+      // Why the catch: after a failed run the outputs are a courtesy; the failure itself is what is reported.
+      const recorded = await stack.outputs().catch(() => ({}) as Awaited<ReturnType<Stack["outputs"]>>);
+      outputs = Object.fromEntries(Object.entries(recorded).map(([k, v]) => [k, v.value]));
+    }
     const summary: OperationResult["summary"] = {};
     for (const s of steps) if (!s.error) summary[s.op] = (summary[s.op] ?? 0) + 1;
     const result: OperationResult = { kind, steps, outputs, summary, diagnostics, durationMs: Date.now() - started };

@@ -7,6 +7,7 @@ import { machineInfo } from "./machine";
 import { measureLab, type LabSamples } from "./network-lab";
 import type { BenchResult } from "./report";
 import { measureVm, vmUnavailable, type VmSamples } from "./vm";
+import { messageOf } from "../provider/host/runner/message-of";
 
 /** What to run. */
 export interface BenchOptions {
@@ -40,7 +41,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     try {
       vm = await measureVm(Math.max(options.reps, 5), options.log); // boots are cheap; more samples steady the median
     } catch (e) {
-      vmNote = `failed: ${e instanceof Error ? e.message : String(e)}`;
+      vmNote = `failed: ${messageOf(e)}`;
     }
   }
   return {

@@ -11,6 +11,7 @@ import type { PropertyMap } from "../driver";
 import { labResourceCount } from "./lab-spec";
 import { BENCH_DIR } from "./paths";
 import { probeEnv, readProbeLog, type ProbeSummary } from "./probe-log";
+import { messageOf } from "../provider/host/runner/message-of";
 
 /** The lab program's folder. */
 export const NETWORK_LAB_PROGRAM = path.join(BENCH_DIR, "programs", "network-lab");
@@ -65,7 +66,7 @@ export async function runProviderTrial(
       log(`${name} n=${n}: ${(ms / 1000).toFixed(3)} s`);
       return { ms, probe: readProbeLog(probeFile), result: value };
     } catch (e) {
-      throw new Error(`${name} of the network lab (n=${n}) failed: ${e instanceof Error ? e.message : String(e)}\n--- driver output ---\n${output}`);
+      throw new Error(`${name} of the network lab (n=${n}) failed: ${messageOf(e)}\n--- driver output ---\n${output}`);
     }
   };
   try {

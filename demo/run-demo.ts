@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CliLifecycleDriver, createDriver } from "../driver";
 import { connectForBanner } from "./banner";
+import { messageOf } from "../provider/host/runner/message-of";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROGRAM = path.join(ROOT, "examples", "quickstart");
@@ -135,6 +136,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`\ndemo failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`\ndemo failed: ${messageOf(e)}\n`);
   process.exit(1);
 });

@@ -7,6 +7,7 @@ import { Operation, outputsForProvider } from "./operation";
 import { formatStepLine } from "./printer";
 import type { ResourceState } from "./types";
 import type { StepResult } from "./types";
+import { messageOf } from "../provider/host/runner/message-of";
 
 /** One resource to delete. */
 export interface DeleteItem {
@@ -42,7 +43,7 @@ export async function deleteResource(op: Operation, item: DeleteItem): Promise<v
       await op.snapshot.persist();
     }
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     if (item.replaceStep) item.replaceStep.error = `deleting the replaced resource failed: ${message}`;
     else op.addStep({ urn: r.urn, type: r.type, op: "delete", custom: r.custom, diffs: [], replaceKeys: [], error: message });
     throw err;

@@ -11,6 +11,7 @@ import { PROVIDER_KEY, PropertyMap } from "./rpc";
 import type { ResourceState } from "./types";
 import type { StepResult } from "./types";
 import { makeUrn, parseUrn, ROOT_STACK_TYPE } from "./urn";
+import { messageOf } from "../provider/host/runner/message-of";
 
 /** Registrations of custom resources this driver can run: `pulumi.dynamic.Resource` subclasses. */
 function isDynamic(req: RegisterResourceRequest): boolean {
@@ -188,7 +189,7 @@ export class Deployment implements MonitorHandlers {
       this.op.addStep(step);
       return reply;
     } catch (err) {
-      step.error = err instanceof Error ? err.message : String(err);
+      step.error = messageOf(err);
       step.durationMs = Date.now() - started;
       this.op.addStep(step);
       throw err;

@@ -16,6 +16,7 @@ import { PROVIDER_KEY, PropertyMap } from "./rpc";
 import { Snapshot } from "./snapshot";
 import type { OperationKind, OperationResult } from "./types";
 import { makeUrn, ROOT_STACK_TYPE } from "./urn";
+import { messageOf } from "../provider/host/runner/message-of";
 
 /** Options shared by all operations. */
 export interface EngineOptions {
@@ -161,7 +162,7 @@ export async function runRefresh(options: EngineOptions): Promise<OperationResul
             durationMs: Date.now() - started,
           });
         } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
+          const message = messageOf(err);
           op.addStep({ urn: r.urn, type: r.type, op: "refresh", custom: true, id: r.id, diffs: [], replaceKeys: [], error: message });
           op.fail(err, r.urn);
         }

@@ -8,6 +8,7 @@ import * as engproto from "@pulumi/pulumi/proto/engine_pb";
 import * as resrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { fromStruct, grpc, PropertyMap, serverError, toStruct } from "./rpc";
+import { messageOf } from "../provider/host/runner/message-of";
 
 /** Severity of an `Engine.Log` message. */
 export type LogSeverity = "debug" | "info" | "warning" | "error";
@@ -90,10 +91,6 @@ function decodeRegister(req: resproto.RegisterResourceRequest): RegisterResource
   };
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** A running monitor + engine server on 127.0.0.1. */
 export class MonitorServer {
   private rootUrn = "";
@@ -117,7 +114,7 @@ export class MonitorServer {
         try {
           decoded = decodeRegister(call.request);
         } catch (err) {
-          cb(serverError(`bad RegisterResource request: ${describe(err)}`));
+          cb(serverError(`bad RegisterResource request: ${messageOf(err)}`));
           return;
         }
         handlers.registerResource(decoded).then(
@@ -129,7 +126,7 @@ export class MonitorServer {
             res.setResult(resproto.Result.SUCCESS);
             cb(null, res);
           },
-          (err: unknown) => cb(serverError(describe(err))),
+          (err: unknown) => cb(serverError(messageOf(err))),
         );
       },
       registerResourceOutputs: (call, cb) => {
@@ -137,7 +134,7 @@ export class MonitorServer {
           .then(() => handlers.registerResourceOutputs(call.request.getUrn(), fromStruct(call.request.getOutputs())))
           .then(
             () => cb(null, new emptyproto.Empty()),
-            (err: unknown) => cb(serverError(describe(err))),
+            (err: unknown) => cb(serverError(messageOf(err))),
           );
       },
       readResource: (call, cb) =>

@@ -10,6 +10,7 @@ import type { Snapshot } from "./snapshot";
 import type { ResourceState } from "./types";
 import { Diagnostic, OperationError, OperationKind, OperationResult, StepOp, StepResult } from "./types";
 import { parseUrn, ROOT_STACK_TYPE } from "./urn";
+import { messageOf } from "../provider/host/runner/message-of";
 
 /** Settings an operation needs. */
 export interface OperationSettings {
@@ -31,7 +32,7 @@ export interface OperationSettings {
 /** An error that belongs to one resource; its message names the resource. */
 function resourceError(urn: string, err: unknown): Error {
   const parsed = parseUrn(urn);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const wrapped = new Error(`${parsed ? `${parsed.type} (${parsed.name})` : urn}: ${message}`);
   (wrapped as Error & { cause?: unknown }).cause = err;
   return wrapped;

@@ -2,6 +2,7 @@ import type { Host } from "../host";
 import { isFailure } from "../runner/command-error";
 import type { CommandRunner } from "../runner/types";
 import { QEMU_BINARY } from "./qemu-argv";
+import { messageOf } from "../runner/message-of";
 
 /** Exit status QEMU's isa-debug-exit gives for the value 0x42 the probe writes: (0x42 << 1) | 1. */
 export const PROBE_OK_EXIT = 133;
@@ -83,7 +84,7 @@ async function runProbe(host: Host): Promise<KvmProbeResult> {
   } catch (e) {
     if (isFailure(e, "timeout")) return { usable: false, detail: `KVM initializes but cannot run guest code (the protected-mode probe hung for ${PROBE_TIMEOUT_MS} ms)` };
     const stderr = (e as { stderr?: string }).stderr?.trim();
-    return { usable: false, detail: `KVM cannot start a VM: ${stderr || (e instanceof Error ? e.message : String(e))}` };
+    return { usable: false, detail: `KVM cannot start a VM: ${stderr || messageOf(e)}` };
   } finally {
     await host.files.remove(file).catch(() => undefined);
   }

@@ -1,6 +1,7 @@
 import type { Host } from "../host";
 import { QmpConnectionError, withQmp, type QmpClient } from "./qmp-client";
 import { liveProcess, signalPid, waitForExit } from "./qemu-process";
+import { messageOf } from "../runner/message-of";
 
 /** What QMP says about a running VM. */
 export interface VmRuntimeStatus {
@@ -33,9 +34,9 @@ export async function waitUntilRunning(host: Host, qmpSocket: string, pid: numbe
     } catch (e) {
       last = e;
     }
-    if (!(await liveProcess(host.files, pid))) throw new Error(`QEMU (pid ${pid}) exited right after starting: ${msg(last)}`);
+    if (!(await liveProcess(host.files, pid))) throw new Error(`QEMU (pid ${pid}) exited right after starting: ${messageOf(last)}`);
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`QEMU (pid ${pid}) did not report "running" over QMP within ${timeoutMs} ms: ${msg(last)}`);
+    if (left <= 0) throw new Error(`QEMU (pid ${pid}) did not report "running" over QMP within ${timeoutMs} ms: ${messageOf(last)}`);
     await new Promise((r) => setTimeout(r, Math.min(delay, left)));
     delay = Math.min(delay * 2, 250);
   }
@@ -78,8 +79,4 @@ async function qmpTry(socket: string, fn: (q: QmpClient) => Promise<unknown>): P
     if (e instanceof QmpConnectionError && e.failure === "closed") return "ok"; // `quit` may close before replying
     return e instanceof QmpConnectionError && e.failure === "timeout" ? "timeout" : "failed";
   }
-}
-
-function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -4,6 +4,7 @@ import { addAddress, deleteAddress } from "../../host/ip/address-ops";
 import { setBridgeStp, setLinkAddress, setLinkAlias, setLinkUp, setMtu } from "../../host/ip/link-ops";
 import { whereOf } from "../common/host-of";
 import { finalSteps, firstSteps, needsReread, type BridgeStep, type CurrentBridge, type DesiredBridge } from "./plan";
+import { messageOf } from "../../host/runner/message-of";
 
 
 /** The bridge `name` as the shared snapshot has it, or undefined (gone, or not a bridge). */
@@ -41,7 +42,7 @@ async function runSteps(host: Host, name: string, steps: readonly BridgeStep[]):
 /** One error for several failed commands, each keeping its argv, exit code, stderr and fix. */
 export function combineErrors(errors: readonly unknown[]): unknown {
   if (errors.length === 1) return errors[0];
-  const lines = errors.map((e) => `- ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, "\n  ")}`);
+  const lines = errors.map((e) => `- ${messageOf(e).replace(/\n/g, "\n  ")}`);
   return new Error(`${errors.length} changes failed:\n${lines.join("\n")}`, { cause: errors[0] });
 }
 

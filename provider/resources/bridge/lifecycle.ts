@@ -4,12 +4,13 @@ import { addBridge, deleteLink } from "../../host/ip/link-ops";
 import type { IpLink } from "../../host/ip/ip-json";
 import { isFailure } from "../../host/runner/command-error";
 import { PartialCreateError, type ResourceHandler } from "../common/handler";
-import { hostOf, messageOf, whereOf } from "../common/host-of";
+import { hostOf, whereOf } from "../common/host-of";
 import { labelledFor, ownerAlias } from "../common/owner";
 import { checkBridge } from "./check";
 import { converge, observe } from "./converge";
 import { diffBridge } from "./diff";
 import type { BridgeInputs, BridgeState } from "./schema";
+import { messageOf } from "../../host/runner/message-of";
 
 const KIND = "Bridge";
 

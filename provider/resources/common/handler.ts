@@ -1,4 +1,5 @@
 import type { HostRegistry } from "../../host/host-registry";
+import { messageOf } from "../../host/runner/message-of";
 
 /** A check failure: property path and a reason a person can act on. */
 export interface CheckFailure {
@@ -66,7 +67,7 @@ export class PartialCreateError extends Error {
 
 /** Prefix an error's message with the resource it concerns, keeping the original as cause. */
 export function resourceError(kind: string, name: string, action: string, e: unknown): Error {
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = messageOf(e);
   const err = new Error(`${kind} "${name}": ${action} failed: ${msg}`, { cause: e });
   return err;
 }

@@ -11,8 +11,3 @@ export function hostOf(ctx: ResourceContext, host: Partial<HostInput> | undefine
 export function whereOf(netns: string | undefined): string {
   return netns ? `in network namespace "${netns}"` : "in the root network namespace";
 }
-
-/** An error's message, or the thrown value as text. */
-export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

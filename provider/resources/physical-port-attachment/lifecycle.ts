@@ -24,6 +24,7 @@ import {
   type PhysicalPortAttachmentState,
 } from "./schema";
 import { requireTopology, whereOf } from "./topology";
+import { messageOf } from "../../host/runner/message-of";
 
 const KIND = "PhysicalPortAttachment";
 const NOTHING_MOVED: MovedState = { movedTo: "", movedAddresses: [], movedRoutes: [] };
@@ -147,7 +148,7 @@ function stateOf(inputs: PhysicalPortAttachmentInputs, port: IpLink, moved: Move
 }
 
 function withName(id: string, action: string, e: unknown): Error {
-  return new Error(`${KIND} "${id}": ${action} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  return new Error(`${KIND} "${id}": ${action} failed: ${messageOf(e)}`, { cause: e });
 }
 
 /** PhysicalPortAttachment: a NIC enslaved to a bridge, optionally handing its addresses and routes to the bridge. */

@@ -14,6 +14,7 @@ import { withQmp } from "../../host/qemu/qmp-client";
 import { addHostForward, listHostForwards, removeHostForward, sameHostSide, type Fwd } from "../../host/qemu/hostfwd";
 import { diffQemuVm } from "./diff";
 import { qemuVmInputsSchema, type QemuVmInputs, type QemuVmState } from "./schema";
+import { messageOf } from "../../host/runner/message-of";
 
 const KIND = "QemuVm";
 /** How long create waits for QMP to report "running" after QEMU daemonized. */
@@ -80,7 +81,7 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
     try {
       await launchQemu(host, argv, paths);
     } catch (e) {
-      throw new Error(`QEMU refused to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new Error(`QEMU refused to start: ${messageOf(e)}`, { cause: e });
     }
     host.invalidate(); // bridge NICs added tap devices
     const pid = await readPidFile(host.files, paths.pidFile);

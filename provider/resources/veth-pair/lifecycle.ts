@@ -6,11 +6,12 @@ import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 import { isFailure } from "../../host/runner/command-error";
 import { PartialCreateError, type ResourceContext, type ResourceHandler } from "../common/handler";
 import type { HostInput } from "../common/host-schema";
-import { messageOf, whereOf } from "../common/host-of";
+import { whereOf } from "../common/host-of";
 import { checkVethPair } from "./check";
 import { diffVethPair } from "./diff";
 import { isVeth, observeVethPair, type ObservedVethPair } from "./observe";
 import type { VethPairInputs, VethPairState } from "./schema";
+import { messageOf } from "../../host/runner/message-of";
 
 const KIND = "VethPair";
 

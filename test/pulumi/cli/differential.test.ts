@@ -12,6 +12,7 @@ import { CliLifecycleDriver, LabDriver, LifecycleDriver, OperationResult, Resour
 import { uniqueName } from "../../support/netns";
 import { pulumiCliBin } from "../../support/pulumi-cli";
 import { FILES_PROGRAM, ObjectSpec } from "../driver/helpers";
+import { messageOf } from "../../../provider/host/runner/message-of";
 
 jest.setTimeout(180_000);
 
@@ -115,7 +116,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
       try {
         out[s.engine] = await driver[op]();
       } catch (err) {
-        throw new Error(`${s.engine} ${op}: ${err instanceof Error ? err.message : String(err)}\n--- output ---\n${s.output.slice(-4000)}`);
+        throw new Error(`${s.engine} ${op}: ${messageOf(err)}\n--- output ---\n${s.output.slice(-4000)}`);
       }
     }
     return out;

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LifecycleDriver, LifecycleDriverOptions, OperationError, OperationResult, StackState } from "../../../driver";
+import { messageOf } from "../../../provider/host/runner/message-of";
 
 export const FILES_PROGRAM = path.join(__dirname, "fixtures", "files-program");
 
@@ -51,7 +52,7 @@ export class FilesStack {
     try {
       return await op;
     } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- output ---\n${this.output}`);
+      throw new Error(`${messageOf(err)}\n--- output ---\n${this.output}`);
     }
   }
 

@@ -11,6 +11,7 @@ import { connectForBanner } from "../../../demo/banner";
 import { CliLifecycleDriver, DriverKind, LabDriver, LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
 import { netnsList, sh, uniqueName } from "../../support/netns";
 import { pulumiCliBin } from "../../support/pulumi-cli";
+import { messageOf } from "../../../provider/host/runner/message-of";
 
 /** Project root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -73,7 +74,7 @@ export class LabStack {
       if (figureName) figure(figureName, Date.now() - started);
       return result;
     } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- output ---\n${this.output.slice(-6000)}`);
+      throw new Error(`${messageOf(err)}\n--- output ---\n${this.output.slice(-6000)}`);
     }
   }
 

@@ -1,4 +1,8 @@
 import * as path from "node:path";
+import { DEFAULT_STATE_DIR } from "../target";
+
+/** Longest unix socket path (sun_path is 108 bytes with the NUL): a VM's QMP socket must fit. */
+export const UNIX_PATH_MAX = 107;
 
 /** Where a VM's runtime files live: `<stateDir>/vms/<name>/`. Names are validated at check so no path escapes stateDir. */
 export interface VmPaths {
@@ -11,9 +15,9 @@ export interface VmPaths {
   metaFile: string;
 }
 
-/** The runtime file layout of VM `name` under `stateDir`. Pure. */
-export function vmPaths(stateDir: string, name: string): VmPaths {
-  const dir = path.join(stateDir, "vms", name);
+/** The runtime file layout of VM `name` under `stateDir` (default {@link DEFAULT_STATE_DIR}). Pure. */
+export function vmPaths(stateDir: string | undefined, name: string): VmPaths {
+  const dir = path.join(stateDir ?? DEFAULT_STATE_DIR, "vms", name);
   return {
     dir,
     qmpSocket: path.join(dir, "qmp.sock"),

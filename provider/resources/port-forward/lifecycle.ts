@@ -1,6 +1,5 @@
 import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
-import { DEFAULT_STATE_DIR } from "../../host/target";
 import { vmPaths } from "../../host/qemu/vm-paths";
 import { QmpConnectionError, type QmpClient } from "../../host/qemu/qmp-client";
 import { readVmMeta } from "../../host/qemu/qemu-process";
@@ -34,7 +33,7 @@ function readsOf(ctx: ResourceContext): UsernetReads {
 
 /** The VM's QMP socket (the VM may live in a namespace; the socket is a file, reachable from here). */
 export function qmpSocketOf(i: Pick<PortForwardInputs, "vm" | "host">): string {
-  return vmPaths(i.host?.stateDir ?? DEFAULT_STATE_DIR, i.vm).qmpSocket;
+  return vmPaths(i.host?.stateDir, i.vm).qmpSocket;
 }
 
 /** The forward an input set describes. Pure. */
@@ -125,7 +124,7 @@ function stateOf(i: PortForwardInputs, seen: Fwd, created: boolean): PortForward
 async function liveInstanceId(ctx: ResourceContext, olds: PortForwardState): Promise<string | undefined> {
   if (olds.vmInstanceId === undefined) return undefined;
   const files = ctx.hosts.hostFor({}).files;
-  const meta = await readVmMeta(files, vmPaths(olds.host?.stateDir ?? DEFAULT_STATE_DIR, olds.vm)).catch(() => undefined);
+  const meta = await readVmMeta(files, vmPaths(olds.host?.stateDir, olds.vm)).catch(() => undefined);
   return meta?.instanceId ?? olds.vmInstanceId;
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { hostSchema } from "../common/host-schema";
-import { DEFAULT_STATE_DIR } from "../../host/target";
 import { isIpv4, isNetdevId } from "../../host/qemu/hostfwd";
+import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
 
 function portSchema() {
   return z
@@ -50,14 +50,11 @@ export function portForwardInputsSchema() {
     .strict()
     .superRefine((v, ctx) => {
       // The QMP socket of the VM must fit a unix socket address (as QemuVm checks for the same path).
-      const sock = `${v.host.stateDir ?? DEFAULT_STATE_DIR}/vms/${v.vm}/qmp.sock`;
+      const sock = vmPaths(v.host.stateDir, v.vm).qmpSocket;
       if (sock.length > UNIX_PATH_MAX)
         ctx.addIssue({ code: "custom", path: ["vm"], message: `the VM's QMP socket path ${sock} is ${sock.length} characters, over the unix socket limit of ${UNIX_PATH_MAX}: no such VM can exist; use the QemuVm's name and host.stateDir` });
     });
 }
-
-/** Longest unix socket path (sun_path is 108 bytes with the NUL). */
-const UNIX_PATH_MAX = 107;
 
 export type PortForwardInputs = z.infer<ReturnType<typeof portForwardInputsSchema>>;
 

@@ -3,6 +3,7 @@ import { absolutePathSchema, interfaceNameSchema } from "../common/naming";
 import { hostSchema } from "../common/host-schema";
 import { DEFAULT_BRIDGE_HELPER } from "../../host/qemu/qemu-argv";
 import { isUnicastMac } from "../../host/qemu/mac-address";
+import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
 
 /** VM names become a directory under stateDir and QEMU's `-name`: no path can escape, no comma. */
 export function vmNameSchema() {
@@ -91,8 +92,6 @@ function diskSchema() {
     .strict();
 }
 
-/** Longest unix socket path (sun_path is 108 bytes with the NUL). */
-export const UNIX_PATH_MAX = 107;
 
 /** Inputs of a QemuVm, before NIC ids/MACs are filled in (see {@link qemuVmInputsSchema}). */
 function rawInputsSchema() {
@@ -147,7 +146,7 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
     })
     .transform((v) => ({ ...v, nics: v.nics.map((n, i) => ({ ...n, id: n.id ?? `net${i}`, mac: n.mac ?? stableMacFor(v.name, i) })) }))
     .superRefine((v, ctx) => {
-      const sock = `${v.host.stateDir ?? "/var/lib/qemu-lab"}/vms/${v.name}/qmp.sock`;
+      const sock = vmPaths(v.host.stateDir, v.name).qmpSocket;
       if (sock.length > UNIX_PATH_MAX)
         ctx.addIssue({ code: "custom", path: ["name"], message: `with host.stateDir the QMP socket path ${sock} is ${sock.length} characters, over the unix socket limit of ${UNIX_PATH_MAX}: use a shorter name or stateDir` });
     });

@@ -41,9 +41,3 @@ export function getProvider(kind: string): pulumi.dynamic.ResourceProvider {
   }
   return p;
 }
-
-/** Replace the shared context (tests inject a fake runner); clears cached providers. */
-export function setSharedContext(ctx: ResourceContext): void {
-  context = ctx;
-  providers.clear();
-}

@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceContext, ResourceHandler } from "../resources/common/handler";
-import { PartialCreateError } from "../resources/common/handler";
+import { PartialCreateError, resourceError } from "../resources/common/handler";
 import { resolveName } from "../resources/common/naming";
-import { messageOf } from "../host/runner/message-of";
 
 /** How a kind names its physical object when the user gives no name. */
 export interface AutoNaming {
@@ -108,10 +107,7 @@ function withMarker<O>(outs: O, from: Record<string, unknown>): Record<string, u
 
 /** Name the resource and action in the message; keep a partial create's id/properties so Pulumi records it. */
 function wrap(kind: string, name: string, action: string, e: unknown, inputs?: Record<string, unknown>): Error {
-  const msg = messageOf(e);
-  const prefix = `${kind} "${name}": ${action} failed: `;
-  const text = msg.startsWith(`${kind} "`) ? msg : prefix + msg;
-  const err = new Error(text, { cause: e }) as Error & { id?: string; properties?: unknown; reasons?: string[] };
+  const err = resourceError(kind, name, action, e) as Error & { id?: string; properties?: unknown; reasons?: string[] };
   if (e instanceof PartialCreateError) {
     err.id = e.id;
     err.properties = withMarker(e.properties, inputs ?? {});

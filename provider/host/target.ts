@@ -8,8 +8,3 @@ export interface HostTarget {
 
 /** Default runtime state directory. */
 export const DEFAULT_STATE_DIR = "/var/lib/qemu-lab";
-
-/** Key identifying a target's network context, for sharing snapshots and write batches. */
-export function targetKey(t: HostTarget): string {
-  return t.netns ?? "";
-}

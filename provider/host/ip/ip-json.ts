@@ -91,13 +91,6 @@ export function cidrOf(a: IpAddr): string {
   return `${a.local}/${a.prefixlen}`;
 }
 
-/** Addresses a user manages: global/site scope, not kernel-made link-local IPv6. */
-export function managedAddresses(link: IpLink): string[] {
-  return link.addr_info
-    .filter((a) => !(a.family === "inet6" && a.scope === "link"))
-    .map(cidrOf);
-}
-
 /** True when the link is administratively up. */
 export function isUp(link: IpLink): boolean {
   return link.flags.includes("UP");

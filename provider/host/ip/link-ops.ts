@@ -42,8 +42,3 @@ export function setLinkAlias(host: Host, name: string, alias: string): Promise<v
 export function setMtu(host: Host, name: string, mtu: number): Promise<void> {
   return host.ipWrite(["link", "set", "dev", name, "mtu", String(mtu)]);
 }
-
-/** Enslave `port` to `master`, or release it (master undefined). */
-export function setMaster(host: Host, port: string, master: string | undefined): Promise<void> {
-  return host.ipWrite(master === undefined ? ["link", "set", "dev", port, "nomaster"] : ["link", "set", "dev", port, "master", master]);
-}

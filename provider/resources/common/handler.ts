@@ -65,9 +65,11 @@ export class PartialCreateError extends Error {
   }
 }
 
-/** Prefix an error's message with the resource it concerns, keeping the original as cause. */
+/**
+ * The one error format for a resource: `Kind "name": action failed: message`, the original kept as cause. An error
+ * that already names its resource (thrown by a lifecycle with more detail) is not named twice.
+ */
 export function resourceError(kind: string, name: string, action: string, e: unknown): Error {
   const msg = messageOf(e);
-  const err = new Error(`${kind} "${name}": ${action} failed: ${msg}`, { cause: e });
-  return err;
+  return new Error(msg.startsWith(`${kind} "`) ? msg : `${kind} "${name}": ${action} failed: ${msg}`, { cause: e });
 }

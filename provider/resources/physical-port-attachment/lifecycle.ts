@@ -14,7 +14,7 @@ import { readAllRoutes, routeKey, routesThrough, type MovedRoute } from "../../h
 import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 import { isFailure } from "../../host/runner/command-error";
 import { checkWithSchema } from "../common/check";
-import type { ResourceHandler } from "../common/handler";
+import { resourceError, type ResourceHandler } from "../common/handler";
 import { diffPhysicalPortAttachment } from "./diff";
 import {
   movedStateSchema,
@@ -24,7 +24,6 @@ import {
   type PhysicalPortAttachmentState,
 } from "./schema";
 import { requireTopology, whereOf } from "./topology";
-import { messageOf } from "../../host/runner/message-of";
 
 const KIND = "PhysicalPortAttachment";
 const NOTHING_MOVED: MovedState = { movedTo: "", movedAddresses: [], movedRoutes: [] };
@@ -147,10 +146,6 @@ function stateOf(inputs: PhysicalPortAttachmentInputs, port: IpLink, moved: Move
   };
 }
 
-function withName(id: string, action: string, e: unknown): Error {
-  return new Error(`${KIND} "${id}": ${action} failed: ${messageOf(e)}`, { cause: e });
-}
-
 /** PhysicalPortAttachment: a NIC enslaved to a bridge, optionally handing its addresses and routes to the bridge. */
 export const physicalPortAttachmentHandler: ResourceHandler<PhysicalPortAttachmentInputs, PhysicalPortAttachmentState> = {
   kind: KIND,
@@ -168,7 +163,7 @@ export const physicalPortAttachmentHandler: ResourceHandler<PhysicalPortAttachme
       const { port, moved } = await attach(host, inputs, NOTHING_MOVED);
       return { id, outs: stateOf(inputs, port, moved, preexisting) };
     } catch (e) {
-      throw withName(id, "create", e);
+      throw resourceError(KIND, id, "create", e);
     }
   },
 

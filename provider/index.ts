@@ -1,20 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { HostRegistry } from "./host/host-registry";
+import { isResourceKind, KIND_NAMES, makeProvider } from "./kinds";
 import type { ResourceContext } from "./resources/common/handler";
 
-/** Resource kinds and the module serving each (loaded on first use, so one kind's load cost is not paid by others). */
-const KIND_MODULES = {
-  NetworkNamespace: "./resources/network-namespace/provider",
-  Bridge: "./resources/bridge/provider",
-  BridgeAcl: "./resources/bridge-acl/provider",
-  PhysicalPortAttachment: "./resources/physical-port-attachment/provider",
-  QemuVm: "./resources/qemu-vm/provider",
-  PortForward: "./resources/port-forward/provider",
-  VethPair: "./resources/veth-pair/provider",
-} as const;
-
-/** A resource kind served by this package. */
-export type ResourceKind = keyof typeof KIND_MODULES;
+export type { ResourceKind } from "./kinds";
 
 let context: ResourceContext | undefined;
 const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
@@ -32,11 +21,8 @@ export function sharedContext(): ResourceContext {
 export function getProvider(kind: string): pulumi.dynamic.ResourceProvider {
   let p = providers.get(kind);
   if (!p) {
-    const modPath = (KIND_MODULES as Record<string, string>)[kind];
-    if (!modPath) throw new Error(`pulumi-qemu-lab: unknown resource kind "${kind}" (known: ${Object.keys(KIND_MODULES).join(", ")})`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(modPath) as { makeProvider(ctx: ResourceContext): pulumi.dynamic.ResourceProvider };
-    p = mod.makeProvider(sharedContext());
+    if (!isResourceKind(kind)) throw new Error(`pulumi-qemu-lab: unknown resource kind "${kind}" (known: ${KIND_NAMES.join(", ")})`);
+    p = makeProvider(kind, sharedContext());
     providers.set(kind, p);
   }
   return p;

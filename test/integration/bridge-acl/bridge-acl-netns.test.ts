@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { checkBridgeAccess, defaultAclPath } from "../../../provider/host/acl";
 import { LocalFiles } from "../../../provider/host/files/local-files";
 import { markerLine } from "../../../provider/host/acl/owned-entries";
-import { makeProvider } from "../../../provider/resources/bridge-acl/provider";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { linksIn, sh, TestNamespaces } from "../../support/netns";
+import { makeProvider } from "../../../provider/kinds";
 
 const HELPER = "/usr/lib/qemu/qemu-bridge-helper";
 const namespaces = new TestNamespaces();
@@ -41,7 +41,7 @@ const tapsIn = () => linksIn(ns).filter((l) => l.linkinfo?.info_kind === "tun");
 
 test("default file for a namespace is the one `ip netns exec` shows the helper as /etc/qemu/bridge.conf", async () => {
   fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
-  const p = makeProvider(testContext());
+  const p = makeProvider("BridgeAcl", testContext());
   const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "brq", host: { netns: ns } });
   try {
     expect(outs.confPath).toBe(`/etc/netns/${ns}/qemu/bridge.conf`);
@@ -92,7 +92,7 @@ test("-netdev bridge: denied without an entry, works after BridgeAcl create; no 
         "-netdev", "bridge,id=n0,br=brq", "-daemonize", "-pidfile", pidfile],
       { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 },
     );
-  const p = makeProvider(testContext());
+  const p = makeProvider("BridgeAcl", testContext());
 
   // deny all: even our allow is overridden, and we say so.
   const blocked = await checkAndCreate(p, { __resourceName: "acl", bridge: "brq", host: { netns: ns } });

@@ -6,12 +6,12 @@ import { checkBridgeAccess } from "../../../provider/host/acl";
 import { LocalFiles } from "../../../provider/host/files/local-files";
 import { inspectHelper, helperWarning } from "../../../provider/host/acl/helper-binary";
 import { markerLine } from "../../../provider/host/acl/owned-entries";
-import { makeProvider } from "../../../provider/resources/bridge-acl/provider";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { compileForChild } from "../../unit/acl/compile-for-child";
 import { FakeRunner } from "../../support/fake-runner";
 import { HostRegistry } from "../../../provider/host/host-registry";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
+import { makeProvider } from "../../../provider/kinds";
 
 let dir: string;
 let conf: string;
@@ -35,7 +35,7 @@ const read = () => fs.readFileSync(conf, "utf8");
 test("create / read / update / delete keep foreign lines byte for byte, directory and file created", async () => {
   fs.mkdirSync(path.dirname(conf));
   fs.writeFileSync(conf, FOREIGN, { mode: 0o640 });
-  const p = makeProvider(testContext());
+  const p = makeProvider("BridgeAcl", testContext());
   const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf });
   expect(id).toMatch(/^acl-[0-9a-f]{5}\.[0-9a-f]{6}$/);
   expect(read()).toBe(`${FOREIGN}\n${markerLine(id, "br0")}\nallow br0`);
@@ -59,7 +59,7 @@ test("create / read / update / delete keep foreign lines byte for byte, director
 });
 
 test("a new file is created 0644 in a new 0755 directory; delete leaves the (now empty) file", async () => {
-  const p = makeProvider(testContext());
+  const p = makeProvider("BridgeAcl", testContext());
   const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "all", confPath: conf });
   expect(fs.statSync(conf).mode & 0o777).toBe(0o644);
   expect(fs.statSync(path.dirname(conf)).mode & 0o777).toBe(0o755);
@@ -72,7 +72,7 @@ test("a new file is created 0644 in a new 0755 directory; delete leaves the (now
 test("drift: action flipped by hand is observed; a line deleted by hand under our marker is drift that update restores", async () => {
   fs.mkdirSync(path.dirname(conf));
   fs.writeFileSync(conf, "deny br0\n");
-  const p = makeProvider(testContext());
+  const p = makeProvider("BridgeAcl", testContext());
   const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf });
   expect(outs.warnings).toContain(`\`allow br0\` has no effect: \`deny br0\` (${conf}:1) overrides it (the helper lets deny win over allow)`);
 
@@ -98,7 +98,7 @@ test("drift: action flipped by hand is observed; a line deleted by hand under ou
 });
 
 test("read of a file deleted by hand is gone; delete succeeds without recreating its directory", async () => {
-  const p = makeProvider(testContext());
+  const p = makeProvider("BridgeAcl", testContext());
   const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf });
   fs.rmSync(path.dirname(conf), { recursive: true });
   expect(await p.read!(id, outs)).toEqual({});
@@ -113,7 +113,7 @@ test("50 concurrent creates in one process all land, then 50 concurrent deletes 
   const files = new LocalFiles();
   const write = files.writeTextAtomic.bind(files);
   files.writeTextAtomic = (f, t, o) => (writes++, write(f, t, o));
-  const p = makeProvider({ hosts: new HostRegistry(new ExecaRunner(), files) });
+  const p = makeProvider("BridgeAcl", { hosts: new HostRegistry(new ExecaRunner(), files) });
   const t0 = performance.now();
   const made = await Promise.all(Array.from({ length: 50 }, (_, i) => checkAndCreate(p, { __resourceName: `a${i}`, bridge: `br${i}`, confPath: conf })));
   const ms = performance.now() - t0;
@@ -155,7 +155,7 @@ test("another process editing the same file concurrently loses no entries", asyn
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise<number>((r) => child.on("exit", (c) => r(c ?? -1)));
-    const p = makeProvider(testContext());
+    const p = makeProvider("BridgeAcl", testContext());
     const made = [];
     for (let i = 0; i < 30; i++) made.push(await checkAndCreate(p, { __resourceName: `p${i}`, bridge: `p${i}`, confPath: conf }));
     expect(await exited).toBe(0);
@@ -173,7 +173,7 @@ test("a file that is not UTF-8 is never rewritten", async () => {
   fs.mkdirSync(path.dirname(conf));
   const bytes = Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a, 0x61, 0x6c, 0x6c, 0x6f, 0x77, 0x20, 0x78, 0x0a]); // "# \xff\xfe\nallow x\n"
   fs.writeFileSync(conf, bytes);
-  const p = makeProvider(testContext());
+  const p = makeProvider("BridgeAcl", testContext());
   await expect(checkAndCreate(p, { __resourceName: "acl", bridge: "br0", confPath: conf })).rejects.toThrow(
     new RegExp(`^BridgeAcl "acl-[0-9a-f]{5}": create failed: ${conf} contains bytes that are not UTF-8; refusing to rewrite it`),
   );
@@ -182,7 +182,7 @@ test("a file that is not UTF-8 is never rewritten", async () => {
 
 test("300 entries in one file: creates and a concurrent refresh run no command at all", async () => {
   const runner = new FakeRunner(); // any command would be recorded (and rejected)
-  const p = makeProvider(testContext(runner));
+  const p = makeProvider("BridgeAcl", testContext(runner));
   let t0 = performance.now();
   const made = await Promise.all(Array.from({ length: 300 }, (_, i) => checkAndCreate(p, { __resourceName: `a${i}`, bridge: `b${i}`, confPath: conf })));
   const createMs = performance.now() - t0;

@@ -1,9 +1,9 @@
-import { makeProvider } from "../../../provider/resources/bridge/provider";
 import { canonicalCidrList } from "../../../provider/host/ip/cidr-list";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { linkIn, linksIn, sh, TestNamespaces } from "../../support/netns";
 import { CountingRunner } from "./counting-runner";
+import { makeProvider } from "../../../provider/kinds";
 
 /** What the kernel says about a bridge, re-read with a separate `ip` (not through the code under test). */
 function kernelBridge(ns: string, name: string) {
@@ -26,7 +26,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
 
   test("create, read, update, delete; the MTU holds when a port joins; delete is idempotent", async () => {
     const ns = spaces.create("qlbr");
-    const p = makeProvider(testContext());
+    const p = makeProvider("Bridge", testContext());
     const args = { name: "br0", addresses: ["FD00:10:0::1/64", "10.10.0.1/24", "10.10.0.3/24"], mtu: 1400, host: { netns: ns } };
     const { id, inputs, outs } = await checkAndCreate(p, args);
     const link = linkIn(ns, "br0")!;
@@ -84,12 +84,12 @@ describe("Bridge on the real host (inside test namespaces)", () => {
     ["set down (IPv6 addresses go with it)", (ns) => sh(["ip", "-n", ns, "link", "set", "dev", "br0", "down"]), { up: false, addresses: ["10.20.0.1/24", "10.20.0.2/24"] }],
   ])("drift: %s shows in read, diff asks for an update, update repairs it", async (_what, drift, seen) => {
     const ns = spaces.create("qldr");
-    const p = makeProvider(testContext());
+    const p = makeProvider("Bridge", testContext());
     const { id, inputs, outs } = await checkAndCreate(p, { ...DRIFT_ARGS, host: { netns: ns } });
     expect(kernelBridge(ns, "br0")).toEqual(CONVERGED);
 
     drift(ns);
-    const later = makeProvider(testContext()); // `pulumi refresh` / `up` run in a new provider process
+    const later = makeProvider("Bridge", testContext()); // `pulumi refresh` / `up` run in a new provider process
     const refreshed = (await later.read!(id, outs)).props as Record<string, unknown>;
     expect(refreshed).toEqual({ ...outs, ...seen });
     expect(await later.diff!(id, refreshed, inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
@@ -101,10 +101,10 @@ describe("Bridge on the real host (inside test namespaces)", () => {
 
   test("drift: a bridge deleted by hand reads as gone; update says to refresh; delete succeeds", async () => {
     const ns = spaces.create("qldg");
-    const p = makeProvider(testContext());
+    const p = makeProvider("Bridge", testContext());
     const { id, inputs, outs } = await checkAndCreate(p, { name: "br0", host: { netns: ns } });
     sh(["ip", "-n", ns, "link", "del", "br0"]);
-    const later = makeProvider(testContext()); // a new provider process
+    const later = makeProvider("Bridge", testContext()); // a new provider process
     expect((await later.read!(id, outs)).id).toBeUndefined();
     await expect(later.update!(id, outs, { ...inputs, mtu: 1400 })).rejects.toThrow(/Bridge "br0": update failed: bridge "br0" no longer exists .*pulumi refresh/);
     await expect(later.delete!(id, outs)).resolves.toBeUndefined();
@@ -115,7 +115,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
     const x = (...a: string[]) => sh(["ip", "-n", ns, ...a]);
     x("link", "add", "br0", "type", "bridge", "stp_state", "1");
     x("addr", "add", "10.30.0.9/24", "dev", "br0");
-    const p = makeProvider(testContext());
+    const p = makeProvider("Bridge", testContext());
     const args = { name: "br0", addresses: ["10.30.0.1/24"], stp: false, host: { netns: ns } };
 
     await expect(checkAndCreate(p, args)).rejects.toThrow(
@@ -136,7 +136,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
 
   test("the bridge keeps its stable MAC when a port with a lower MAC joins; a MAC changed by hand is repaired", async () => {
     const ns = spaces.create("qlmc");
-    const p = makeProvider(testContext());
+    const p = makeProvider("Bridge", testContext());
     const { id, outs } = await checkAndCreate(p, { name: "br0", host: { netns: ns } });
     const mac = outs.macAddress as string;
     expect(mac).toMatch(/^52:54:00:/);
@@ -146,7 +146,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
     sh(["ip", "-n", ns, "link", "set", "vp0", "master", "br0"]);
     expect(linkIn(ns, "br0")?.address).toBe(mac);
     sh(["ip", "-n", ns, "link", "set", "dev", "br0", "address", "02:00:00:00:00:09"]);
-    const drifted = (await makeProvider(testContext()).read!(id, outs)).props as Record<string, unknown>;
+    const drifted = (await makeProvider("Bridge", testContext()).read!(id, outs)).props as Record<string, unknown>;
     expect(drifted.macAddress).toBe("02:00:00:00:00:09");
     const { diff } = await checkAndUpdate(p, id, drifted, { name: "br0", host: { netns: ns } });
     expect(diff.changes).toBe(true);
@@ -156,7 +156,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
 
   test("a create interrupted before Pulumi recorded it is resumed by the next up: our ownership label, not adopt", async () => {
     const ns = spaces.create("qlow");
-    const p = makeProvider(testContext());
+    const p = makeProvider("Bridge", testContext());
     const owner = "lab/dev/br0";
     // A full create writes the label.
     const first = await checkAndCreate(p, { name: "br0", host: { netns: ns }, __owner: owner });
@@ -164,7 +164,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
     expect(first.outs.__owner).toBe(owner);
     // The provider "was killed" after making the bridge: state never recorded it. The next up's create resumes it.
     sh(["ip", "-n", ns, "link", "set", "br0", "down"]);
-    const resumed = await checkAndCreate(makeProvider(testContext()), {
+    const resumed = await checkAndCreate(makeProvider("Bridge", testContext()), {
       name: "br0",
       addresses: ["10.44.0.1/24"],
       host: { netns: ns },
@@ -174,7 +174,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
     expect(kernelBridge(ns, "br0")).toMatchObject({ addresses: ["10.44.0.1/24"], up: true });
     // Another resource (another owner) is still refused and told about adopt.
     await expect(
-      checkAndCreate(makeProvider(testContext()), { name: "br0", host: { netns: ns }, __owner: "lab/dev/other" }),
+      checkAndCreate(makeProvider("Bridge", testContext()), { name: "br0", host: { netns: ns }, __owner: "lab/dev/other" }),
     ).rejects.toThrow(/already exists.*adopt: true/);
     await p.delete!(resumed.id, resumed.outs);
     expect(linkIn(ns, "br0")).toBeUndefined();
@@ -182,7 +182,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
 
   test("a veth enslaved to the bridge survives the bridge's delete (released, not deleted)", async () => {
     const ns = spaces.create("qlvp");
-    const p = makeProvider(testContext());
+    const p = makeProvider("Bridge", testContext());
     const { id, outs } = await checkAndCreate(p, { name: "br0", host: { netns: ns } });
     sh(["ip", "-n", ns, "link", "add", "vp0", "type", "veth", "peer", "name", "vp1"]);
     sh(["ip", "-n", ns, "link", "set", "vp0", "master", "br0"]);
@@ -197,7 +197,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
   test("20 bridges created concurrently through one provider land correctly with far fewer ip processes than commands", async () => {
     const ns = spaces.create("qlcc");
     const runner = new CountingRunner(new ExecaRunner());
-    const p = makeProvider(testContext(runner));
+    const p = makeProvider("Bridge", testContext(runner));
     const N = 20;
     const argsOf = (i: number) => ({ name: `cb${i}`, addresses: [`10.40.${i}.1/24`, `fd00:40:${i}::1/64`], mtu: 1400 + i, host: { netns: ns } });
 
@@ -212,7 +212,7 @@ describe("Bridge on the real host (inside test namespaces)", () => {
     }
 
     runner.reset();
-    const later = makeProvider(testContext(runner)); // refresh and destroy: a new provider process
+    const later = makeProvider("Bridge", testContext(runner)); // refresh and destroy: a new provider process
     const reads = await Promise.all(created.map((c) => later.read!(c.id, c.outs)));
     expect(reads.map((r) => r.props)).toEqual(created.map((c) => c.outs));
     expect(runner.processes).toBe(1); // one shared snapshot

@@ -1,7 +1,7 @@
-import { makeProvider } from "../../../provider/resources/physical-port-attachment/provider";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { linkIn, sh, TestNamespaces } from "../../support/netns";
 import { addBridge, addressesOf, GATEWAY_IP, GATEWAY_IP6, HOST_IP, HOST_IP6, makeLanLab, pingHost, PingMonitor, routesIn } from "./lan-lab";
+import { makeProvider } from "../../../provider/kinds";
 
 const v4Default = (ns: string) => routesIn(ns, "4").find((r) => r.dst === "default");
 const v6Default = (ns: string) => routesIn(ns, "6").find((r) => r.dst === "default");
@@ -20,7 +20,7 @@ describe("PhysicalPortAttachment on the real host (LAN and host namespaces joine
     const lab = makeLanLab(spaces);
     addBridge(lab.host, "virbr0");
     addBridge(lab.host, "virbr1");
-    const p = makeProvider(testContext());
+    const p = makeProvider("PhysicalPortAttachment", testContext());
     expect(pingHost(lab)).toBe(true);
     await p.read!("warm-up", { port: "nope", host: { netns: lab.host } }); // loads execa, so the timing below is the attach's
 
@@ -103,7 +103,7 @@ describe("PhysicalPortAttachment on the real host (LAN and host namespaces joine
     const lab = makeLanLab(spaces);
     addBridge(lab.host, "virbr0");
     sh(["ip", "-n", lab.host, "link", "set", "eno1", "down"]); // (the kernel drops its IPv6 addresses and its routes)
-    const p = makeProvider(testContext());
+    const p = makeProvider("PhysicalPortAttachment", testContext());
     const { id, outs, inputs } = await checkAndCreate(p, { bridge: "virbr0", port: "eno1", host: { netns: lab.host } });
     let eno1 = linkIn(lab.host, "eno1")!;
     expect(eno1.master).toBe("virbr0");
@@ -114,7 +114,7 @@ describe("PhysicalPortAttachment on the real host (LAN and host namespaces joine
     // Released and downed by hand: refresh shows it, diff calls for an update, update repairs.
     sh(["ip", "-n", lab.host, "link", "set", "eno1", "nomaster"]);
     sh(["ip", "-n", lab.host, "link", "set", "eno1", "down"]);
-    const refreshed = makeProvider(testContext()); // a new provider process, as `pulumi refresh` starts
+    const refreshed = makeProvider("PhysicalPortAttachment", testContext()); // a new provider process, as `pulumi refresh` starts
     const drifted = (await refreshed.read!(id, outs)).props as Record<string, unknown>;
     expect(drifted).toMatchObject({ bridge: "", portUp: false });
     const repaired = await checkAndUpdate(refreshed, id, drifted, inputs);
@@ -143,7 +143,7 @@ describe("PhysicalPortAttachment on the real host (LAN and host namespaces joine
 
     // Gone port: read says gone, delete succeeds.
     sh(["ip", "-n", lab.host, "link", "delete", "eno1"]);
-    const afterRemoval = makeProvider(testContext());
+    const afterRemoval = makeProvider("PhysicalPortAttachment", testContext());
     expect((await afterRemoval.read!(id, movedNow.outs!)).id).toBeUndefined();
     await afterRemoval.delete!(id, movedNow.outs!);
   });
@@ -152,7 +152,7 @@ describe("PhysicalPortAttachment on the real host (LAN and host namespaces joine
     const lab = makeLanLab(spaces);
     addBridge(lab.host, "virbr0");
     addBridge(lab.host, "other0");
-    const p = makeProvider(testContext());
+    const p = makeProvider("PhysicalPortAttachment", testContext());
     const host = { netns: lab.host };
     await expect(checkAndCreate(p, { bridge: "nobr0", port: "eno1", host })).rejects.toThrow(
       /PhysicalPortAttachment "[^"]*eno1": create failed: bridge "nobr0" does not exist in network namespace "qph[0-9a-f]+"; fix: create it with a Bridge resource/,
@@ -160,7 +160,7 @@ describe("PhysicalPortAttachment on the real host (LAN and host namespaces joine
     await expect(checkAndCreate(p, { bridge: "virbr0", port: "eno9", host })).rejects.toThrow(/port "eno9" does not exist .*fix: set `port` to an existing interface/);
     await expect(checkAndCreate(p, { bridge: "virbr0", port: "other0", host })).rejects.toThrow(/port "other0" .* is itself a bridge/);
     sh(["ip", "-n", lab.host, "link", "set", "eno1", "master", "other0"]);
-    await expect(checkAndCreate(makeProvider(testContext()), { bridge: "virbr0", port: "eno1", moveAddresses: true, host })).rejects.toThrow(
+    await expect(checkAndCreate(makeProvider("PhysicalPortAttachment", testContext()), { bridge: "virbr0", port: "eno1", moveAddresses: true, host })).rejects.toThrow(
       /port "eno1" .* is already enslaved to "other0"; fix: release it first \(`ip link set eno1 nomaster`\) or set `bridge: "other0"`/,
     );
     // Nothing was touched by the refusals.
@@ -169,7 +169,7 @@ describe("PhysicalPortAttachment on the real host (LAN and host namespaces joine
     expect(addressesOf(lab.host, "virbr0")).toEqual([]);
 
     // Already on the requested bridge: converge, and delete leaves what we did not do.
-    const p2 = makeProvider(testContext());
+    const p2 = makeProvider("PhysicalPortAttachment", testContext());
     const { id, outs } = await checkAndCreate(p2, { bridge: "other0", port: "eno1", host });
     expect(outs).toMatchObject({ bridge: "other0", preexisting: true });
     await p2.delete!(id, outs);

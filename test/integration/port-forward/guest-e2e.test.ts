@@ -2,12 +2,11 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { makeProvider as makeVmProvider } from "../../../provider/resources/qemu-vm/provider";
-import { makeProvider } from "../../../provider/resources/port-forward/provider";
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { TestNamespaces } from "../../support/netns";
 import { ensureTestGuest, expectedGuestBanner, guestKernelArgs, GUEST_READY_MARKER } from "../../support/guest";
+import { makeProvider } from "../../../provider/kinds";
 
 const BANNER = expectedGuestBanner(22, "pfguest");
 
@@ -37,7 +36,7 @@ describe("PortForward end to end with the test guest", () => {
   const spaces = new TestNamespaces();
   let stateDir: string;
   let netns: string;
-  let vmProvider: ReturnType<typeof makeVmProvider>;
+  let vmProvider: ReturnType<typeof makeProvider>;
   let vm: { id: string; outs: Record<string, any> } | undefined;
   let vmArgs: Record<string, unknown>;
 
@@ -45,7 +44,7 @@ describe("PortForward end to end with the test guest", () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pf-e2e-"));
     netns = spaces.create("qlpe");
     const guest = await ensureTestGuest();
-    vmProvider = makeVmProvider(testContext());
+    vmProvider = makeProvider("QemuVm", testContext());
     vmArgs = {
       name: "pfguest",
       accel: "tcg",
@@ -78,7 +77,7 @@ describe("PortForward end to end with the test guest", () => {
   });
 
   test("add → banner; removed by hand → refused, drift, repaired by update; moved; deleted → refused", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const args = { __resourceName: "ssh", vm: "pfguest", vmInstanceId: vm!.outs.instanceId, hostPort: 2222, guestPort: 22, host: { netns, stateDir } };
     expect(dial(netns, 2222)).toBe("refused");
 
@@ -88,13 +87,13 @@ describe("PortForward end to end with the test guest", () => {
       expect(outs).toMatchObject({ rule: "tcp:127.0.0.1:2222-:22", active: true });
       expect(dial(netns, 2222)).toBe(BANNER);
 
-      const read = await makeProvider(testContext()).read!(id, outs);
+      const read = await makeProvider("PortForward", testContext()).read!(id, outs);
       expect(read.props).toEqual(outs);
 
       // Removed live by hand: the port refuses, refresh shows it inactive, the next up re-adds it.
       await withQmp(vm!.outs.qmpSocket, (qmp) => qmp.hmp("hostfwd_remove net0 tcp:127.0.0.1:2222"));
       expect(dial(netns, 2222)).toBe("refused");
-      const drift = await makeProvider(testContext()).read!(id, outs);
+      const drift = await makeProvider("PortForward", testContext()).read!(id, outs);
       expect(drift.props).toMatchObject({ active: false });
       const repaired = await checkAndUpdate(p, id, drift.props!, args);
       expect(repaired.diff.replaces).toEqual([]);
@@ -116,7 +115,7 @@ describe("PortForward end to end with the test guest", () => {
   });
 
   test("the VM is recreated (new instanceId): the forward is replaced and answers on the new VM", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const args = (instanceId: string) => ({ __resourceName: "ssh", vm: "pfguest", vmInstanceId: instanceId, hostPort: 2224, guestPort: 22, host: { netns, stateDir } });
     const first = await checkAndCreate(p, args(vm!.outs.instanceId));
     let current = first;
@@ -124,7 +123,7 @@ describe("PortForward end to end with the test guest", () => {
       expect(dial(netns, 2224)).toBe(BANNER);
       process.kill(vm!.outs.pid, "SIGKILL"); // the VM dies; its forwards die with it
       await bootedGuestGone(vm!.outs.pid);
-      expect((await makeProvider(testContext()).read!(first.id, first.outs)).id).toBeUndefined();
+      expect((await makeProvider("PortForward", testContext()).read!(first.id, first.outs)).id).toBeUndefined();
 
       // The next up restarts the VM (a new instance) and, in the same up, replaces the forward.
       const vmRead = await vmProvider.read!(vm!.id, vm!.outs);

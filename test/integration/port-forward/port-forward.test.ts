@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { makeProvider } from "../../../provider/resources/port-forward/provider";
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces, uniqueName } from "../../support/netns";
 import { BareQemu } from "./bare-qemu";
 import { parseUsernet } from "../../../provider/host/qemu/usernet";
+import { makeProvider } from "../../../provider/kinds";
 
 /** Listening sockets in the namespace, as the kernel reports them: ["tcp 127.0.0.1:2222", ...]. */
 function listeners(netns: string): string[] {
@@ -45,7 +45,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
   const args = () => ({ __resourceName: "ssh", vm, vmInstanceId: "i-1", hostPort: 2222, guestPort: 22, host: { stateDir } });
 
   test("create → listening in the VM's namespace; read; drift when removed by hand; update puts it back; delete", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const { id, outs } = await checkAndCreate(p, args());
     try {
       expect(outs).toMatchObject({ name: "ssh", rule: "tcp:127.0.0.1:2222-:22", active: true, created: true, effectiveGuestAddress: "10.0.2.15" });
@@ -59,7 +59,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
       await withQmp(qemu.paths.qmpSocket, (qmp) => qmp.hmp("hostfwd_remove net0 tcp:127.0.0.1:2222"));
       expect(listeners(netns)).not.toContain("tcp 127.0.0.1:2222");
       // A refresh runs in a new provider process: a fresh context, nothing cached.
-      const refresh = makeProvider(testContext());
+      const refresh = makeProvider("PortForward", testContext());
       const r2 = await refresh.read!(id, outs);
       expect(r2.props).toMatchObject({ active: false });
       const { diff, outs: repaired } = await checkAndUpdate(p, id, r2.props!, args());
@@ -72,7 +72,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
         await qmp.hmp("hostfwd_remove net0 tcp:127.0.0.1:2222");
         await qmp.hmp("hostfwd_add net0 tcp:127.0.0.1:2222-10.0.2.99:2022");
       });
-      const r3 = await makeProvider(testContext()).read!(id, repaired!);
+      const r3 = await makeProvider("PortForward", testContext()).read!(id, repaired!);
       expect(r3.props).toMatchObject({ active: true, guestAddress: "10.0.2.99", guestPort: 2022 });
       const back = await checkAndUpdate(p, id, r3.props!, args());
       expect(back.diff.replaces).toEqual([]);
@@ -88,7 +88,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
   });
 
   test("update moves the host port and the guest port live; the old socket is released", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const { id, outs } = await checkAndCreate(p, { ...args(), hostPort: 2300 });
     let last = outs;
     try {
@@ -110,7 +110,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
   });
 
   test("refuses an existing forward unless adopt, and leaves an adopted one on delete", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     await withQmp(qemu.paths.qmpSocket, (qmp) => qmp.hmp("hostfwd_add net0 tcp:127.0.0.1:2400-:80"));
     try {
       await expect(checkAndCreate(p, { ...args(), hostPort: 2400, guestPort: 80 })).rejects.toThrow(
@@ -126,7 +126,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
   });
 
   test("a host port taken on another netdev fails with QEMU's words and the fix, and leaves nothing behind", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const { id, outs } = await checkAndCreate(p, { ...args(), hostPort: 2500 });
     try {
       const e = await checkAndCreate(p, { ...args(), __resourceName: "clash", netdev: "net1", hostPort: 2500 }).catch((x: Error) => x);
@@ -140,11 +140,11 @@ describe("PortForward on a real QEMU (no guest)", () => {
   });
 
   test("a VM recreated behind our back (new instance id in its meta.json) reads as drift that replaces the forward", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const { id, outs } = await checkAndCreate(p, { ...args(), hostPort: 2700 });
     try {
       fs.writeFileSync(qemu.paths.metaFile, JSON.stringify({ instanceId: "i-2", argv: [] }));
-      const r = await makeProvider(testContext()).read!(id, outs);
+      const r = await makeProvider("PortForward", testContext()).read!(id, outs);
       expect(r.props).toMatchObject({ vmInstanceId: "i-2", active: true });
       const d = await p.diff!(id, r.props!, (await p.check!({}, { ...args(), hostPort: 2700 })).inputs);
       expect(d).toMatchObject({ changes: true, replaces: ["vmInstanceId"], deleteBeforeReplace: true });
@@ -155,7 +155,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
   });
 
   test("an update whose new port is taken fails with the fix and leaves the old forward working", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const { id, outs } = await checkAndCreate(p, { ...args(), hostPort: 2800 });
     await withQmp(qemu.paths.qmpSocket, (qmp) => qmp.hmp("hostfwd_add net1 tcp:127.0.0.1:2801-:80"));
     try {
@@ -172,12 +172,12 @@ describe("PortForward on a real QEMU (no guest)", () => {
   });
 
   test("an unknown netdev is named with the VM's netdevs", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     await expect(checkAndCreate(p, { ...args(), netdev: "net7" })).rejects.toThrow(/has no user-mode netdev "net7" \(its user-mode netdevs: net0, net1\)/);
   });
 
   test("a VM that is not running: create names the QemuVm and the fix; read is gone; delete succeeds", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const absent = { ...args(), vm: "not-running" };
     await expect(checkAndCreate(p, absent)).rejects.toThrow(/QemuVm "not-running" is not running \(QMP socket .*not-running\/qmp\.sock: socket does not exist[\s\S]*fix: create\/start the QemuVm/);
     const checked = (await p.check!({}, absent)).inputs;
@@ -187,14 +187,14 @@ describe("PortForward on a real QEMU (no guest)", () => {
   });
 
   test("300 forwards created concurrently, then refreshed together by a new provider, all land and all read active", async () => {
-    const p = makeProvider(testContext());
+    const p = makeProvider("PortForward", testContext());
     const N = 300;
     let t = Date.now();
     const made = await Promise.all(Array.from({ length: N }, (_x, i) => checkAndCreate(p, { ...args(), __resourceName: `f${i}`, hostPort: 3000 + i })));
     const createMs = Date.now() - t;
     try {
       expect(parseUsernet(await usernet(qemu)).get("net0")).toHaveLength(N);
-      const refresh = makeProvider(testContext()); // a refresh: new process, nothing cached
+      const refresh = makeProvider("PortForward", testContext()); // a refresh: new process, nothing cached
       t = Date.now();
       const reads = await Promise.all(made.map((m) => refresh.read!(m.id, m.outs)));
       const readMs = Date.now() - t;

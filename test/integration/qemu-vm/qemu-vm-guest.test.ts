@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
-import { makeProvider } from "../../../provider/resources/qemu-vm/provider";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
 import { ensureTestGuest, expectedGuestBanner, GUEST_READY_MARKER, guestKernelArgs } from "../../support/guest";
 import { isQemu, portsOf, qemuProcessesMentioning, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
+import { makeProvider } from "../../../provider/kinds";
 
 /**
  * The seed's bridged VM with the real test guest (TCG; each boot costs seconds, so VMs are shared and booted
@@ -32,7 +32,7 @@ describe("QemuVm with a guest (seed scenarios 2 and 3)", () => {
     sh(["ip", "-n", lan, "addr", "add", "10.77.0.50/24", "dev", "eth0"]);
     sh(["ip", "-n", lan, "link", "set", "eth0", "up"]);
 
-    const p = makeProvider(testContext());
+    const p = makeProvider("QemuVm", testContext());
     const common = { accel: "tcg", memoryMiB: 192, kernel: guest.kernel, initrd: guest.initrd, host: { netns: ns, stateDir } };
     const bridged = {
       ...common,

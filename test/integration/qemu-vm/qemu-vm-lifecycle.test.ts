@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { imageWriterScript, kvmProbeImage, probeKvm, PROBE_OK_EXIT } from "../../../provider/host/qemu/kvm-probe";
-import { makeProvider } from "../../../provider/resources/qemu-vm/provider";
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
 import type { CommandRunner, RunOptions } from "../../../provider/host/runner/types";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
 import { isQemu, portsOf, qemuProcessesMentioning, tcpListeners, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
+import { makeProvider } from "../../../provider/kinds";
 
 /**
  * QemuVm's process lifecycle on the real host, without a guest OS (SeaBIOS finds nothing to boot and
@@ -32,7 +32,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
   test("bridge + user NIC: tap on the bridge, live forwards, drift after kill -9 converges, delete leaves nothing", async () => {
     const stateDir = states.create();
     const counting = new CountingRunner();
-    const p = makeProvider(testContext());
+    const p = makeProvider("QemuVm", testContext());
     const news = {
       name: "vm-a",
       accel: "tcg",
@@ -58,12 +58,12 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     expect(sh(["ss", "-Hltn"])).not.toContain("127.0.0.1:2201 "); // not in the root namespace
 
     // The same name cannot be started twice.
-    await expect(checkAndCreate(makeProvider(testContext()), news)).rejects.toThrow(/already running \(pid \d+/);
+    await expect(checkAndCreate(makeProvider("QemuVm", testContext()), news)).rejects.toThrow(/already running \(pid \d+/);
 
     // Refresh is cheap: pidfile, /proc and one QMP session; no process is started.
     const readCtx = testContext(counting);
     const before = counting.count;
-    const read = await makeProvider(readCtx).read!(id, outs);
+    const read = await makeProvider("QemuVm", readCtx).read!(id, outs);
     expect(counting.count).toBe(before);
     expect(read.props).toMatchObject({ status: "running", pid: outs.pid, instanceId: outs.instanceId, nics: inputs.nics });
 
@@ -119,24 +119,24 @@ describe("QemuVm lifecycle (no guest OS)", () => {
   test("a VM left by a create killed before Pulumi recorded it: the same resource restarts it, another is refused", async () => {
     const stateDir = states.create();
     const news = { name: "vm-orphan", accel: "tcg", memoryMiB: 64, stopTimeoutSeconds: 1, host: { netns: ns, stateDir }, nics: [{ type: "user" }] };
-    const first = await checkAndCreate(makeProvider(testContext()), { ...news, __owner: "lab/dev/vm" });
+    const first = await checkAndCreate(makeProvider("QemuVm", testContext()), { ...news, __owner: "lab/dev/vm" });
     states.track(first.outs.pid);
     // State never recorded `first`: another resource's create of the same name is refused …
-    await expect(checkAndCreate(makeProvider(testContext()), { ...news, __owner: "lab/dev/other" })).rejects.toThrow(/already running/);
+    await expect(checkAndCreate(makeProvider("QemuVm", testContext()), { ...news, __owner: "lab/dev/other" })).rejects.toThrow(/already running/);
     expect(isQemu(first.outs.pid)).toBe(true);
     // … while the same resource's next create stops its orphan and starts afresh.
-    const again = await checkAndCreate(makeProvider(testContext()), { ...news, __owner: "lab/dev/vm" });
+    const again = await checkAndCreate(makeProvider("QemuVm", testContext()), { ...news, __owner: "lab/dev/vm" });
     states.track(again.outs.pid);
     expect(again.outs.status).toBe("running");
     expect(again.outs.pid).not.toBe(first.outs.pid);
     expect(isQemu(first.outs.pid)).toBe(false);
-    await makeProvider(testContext()).delete!(again.id, again.outs);
+    await makeProvider("QemuVm", testContext()).delete!(again.id, again.outs);
     expect(isQemu(again.outs.pid)).toBe(false);
   });
 
   test("a hung QEMU (SIGSTOP: QMP never answers) is SIGKILLed by delete, and its state dir removed", async () => {
     const stateDir = states.create();
-    const p = makeProvider(testContext());
+    const p = makeProvider("QemuVm", testContext());
     const { id, outs } = await checkAndCreate(p, { name: "vm-hung", accel: "tcg", memoryMiB: 32, stopTimeoutSeconds: 30, host: { netns: ns, stateDir }, nics: [] });
     states.track(outs.pid);
     sh(["kill", "-STOP", String(outs.pid)]);
@@ -150,7 +150,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
 
   test("preflight names every problem and its fix before starting QEMU", async () => {
     const stateDir = states.create();
-    const p = makeProvider(testContext());
+    const p = makeProvider("QemuVm", testContext());
     // Something already listens on 2210 inside the namespace.
     const listener = sh(["ip", "netns", "exec", ns, "sh", "-c", "busybox nc -l -p 2210 >/dev/null 2>&1 & echo $!"]).trim();
     try {
@@ -183,7 +183,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
 
   test("QEMU refusing to start: its own stderr in the error, nothing left behind", async () => {
     const stateDir = states.create();
-    const p = makeProvider(testContext());
+    const p = makeProvider("QemuVm", testContext());
     const err = await checkAndCreate(p, { name: "vm-c", accel: "tcg", cpuModel: "nosuchcpu", host: { netns: ns, stateDir }, nics: [] }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/QemuVm "vm-c": create failed: QEMU refused to start: command failed with exit code 1: ip netns exec qlvm\w+ qemu-system-x86_64 -name guest=vm-c/);
     expect((err as Error).message).toMatch(/stderr: .*unable to find CPU model 'nosuchcpu'/);
@@ -206,7 +206,7 @@ describe("KVM probe and accel: auto", () => {
 
     const ctx = testContext();
     const probe = await probeKvm(ctx.hosts.hostFor({ stateDir: dir }));
-    const p = makeProvider(ctx);
+    const p = makeProvider("QemuVm", ctx);
     const { id, outs } = await checkAndCreate(p, { name: "auto", accel: "auto", memoryMiB: 32, stopTimeoutSeconds: 0, host: { stateDir: dir }, nics: [] });
     states.track(outs.pid);
     expect(outs.acceleration).toBe(probe.usable ? "kvm" : "tcg");

@@ -1,9 +1,9 @@
 import { defaultBridgeMac } from "../../../provider/resources/bridge/schema";
-import { makeProvider } from "../../../provider/resources/bridge/provider";
 import { checkBridge } from "../../../provider/resources/bridge/check";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
 import { FakeRunner } from "../../support/fake-runner";
 import { testContext } from "../../support/provider-harness";
+import { makeProvider } from "../../../provider/kinds";
 
 const CIDR = "must be a CIDR with a prefix length, like 10.0.0.1/24 or fd00::1/64";
 const notIp = (a: string) => `"${a}" is not an IPv4 or IPv6 address (like 10.0.0.1/24 or fd00::1/64)`;
@@ -96,7 +96,7 @@ describe("Bridge check", () => {
 
   test("through the dynamic provider: auto-names within 15 characters, stable across checks, no host access", async () => {
     const runner = new FakeRunner(true);
-    const p = makeProvider(testContext(runner));
+    const p = makeProvider("Bridge", testContext(runner));
     const first = await p.check!({}, { __resourceName: "a-very-long-resource-name" });
     expect(first.failures).toEqual([]);
     expect(first.inputs.name).toMatch(/^a-very-lo-[0-9a-f]{5}$/);

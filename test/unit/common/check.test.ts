@@ -1,10 +1,10 @@
-import { makeProvider } from "../../../provider/resources/network-namespace/provider";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
 import { testContext } from "../../support/provider-harness";
 import { FakeRunner } from "../../support/fake-runner";
+import { makeProvider } from "../../../provider/kinds";
 
 describe("check", () => {
-  const p = makeProvider(testContext(new FakeRunner(true)));
+  const p = makeProvider("NetworkNamespace", testContext(new FakeRunner(true)));
 
   test.each([
     [{ name: "a/b" }, "name"],

@@ -1,10 +1,10 @@
-import { makeProvider } from "../../../provider/resources/physical-port-attachment/provider";
 import { diffPhysicalPortAttachment } from "../../../provider/resources/physical-port-attachment/diff";
 import { requireTopology } from "../../../provider/resources/physical-port-attachment/topology";
 import type { PhysicalPortAttachmentState } from "../../../provider/resources/physical-port-attachment/schema";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
 import { FakeRunner } from "../../support/fake-runner";
 import { testContext } from "../../support/provider-harness";
+import { makeProvider } from "../../../provider/kinds";
 
 /** An `ip -j -d addr show` entry. */
 function link(ifname: string, extra: Record<string, unknown> = {}) {
@@ -64,7 +64,7 @@ const MOVED_TO_BR0 = {
 };
 
 describe("check", () => {
-  const p = makeProvider(testContext(new FakeRunner(true)));
+  const p = makeProvider("PhysicalPortAttachment", testContext(new FakeRunner(true)));
   test.each([
     [{}, ["bridge", "port"]],
     [{ bridge: "br0", port: "eth 0" }, ["port"]],
@@ -128,7 +128,7 @@ describe("create, update and delete on a fake host", () => {
 
   test("plain attach: one batch with the seed's two commands, re-read, outputs observed", async () => {
     const r = fakeHost([BRIDGE, { ...ENO1, flags: ["BROADCAST"] }], [BRIDGE, enslaved(ENO1)]);
-    const p = makeProvider(testContext(r));
+    const p = makeProvider("PhysicalPortAttachment", testContext(r));
     const { inputs } = await p.check!({}, INPUTS);
     const { id, outs } = await p.create(inputs);
     expect(writes(r)).toEqual(["batch: link set dev eno1 up | link set dev eno1 master br0"]);
@@ -149,7 +149,7 @@ describe("create, update and delete on a fake host", () => {
   test("moveAddresses: prepare, enslave, switch — three batches in that order; delete gives back in one", async () => {
     const after = [{ ...BRIDGE, addr_info: ENO1.addr_info.slice(0, 1) }, enslaved(ENO1, { addr_info: [] })];
     const r = fakeHost([BRIDGE, ENO1], after);
-    const p = makeProvider(testContext(r));
+    const p = makeProvider("PhysicalPortAttachment", testContext(r));
     const { inputs } = await p.check!({}, { ...INPUTS, moveAddresses: true });
     const { id, outs } = await p.create(inputs);
     expect(writes(r)).toEqual([
@@ -162,7 +162,7 @@ describe("create, update and delete on a fake host", () => {
     expect(outs).toMatchObject({ movedAddresses: ["10.77.0.1/24"], movedRoutes: [{ family: "inet", dst: "default", gateway: "10.77.0.254" }], movedTo: "br0" });
 
     r.calls.length = 0;
-    await makeProvider(testContext(r)).delete!(id, outs); // a new provider process: state alone is enough
+    await makeProvider("PhysicalPortAttachment", testContext(r)).delete!(id, outs); // a new provider process: state alone is enough
     expect(writes(r)).toEqual([
       "batch: addr add 10.77.0.1/24 dev eno1 | route append default via 10.77.0.254 dev eno1 | route del default via 10.77.0.254 dev br0 | addr del 10.77.0.1/24 dev br0 | link set dev eno1 nomaster",
       "ip netns exec lab busybox arping -U -q -c 1 -w 1 -I eno1 10.77.0.1",
@@ -171,7 +171,7 @@ describe("create, update and delete on a fake host", () => {
 
   test("a failed enslave gives the addresses back and stops before touching routes", async () => {
     const r = fakeHost([BRIDGE, ENO1]).on(/master br0$/, { exitCode: 2, stderr: "Error: Device does not allow enslaving to a bridge." });
-    const p = makeProvider(testContext(r));
+    const p = makeProvider("PhysicalPortAttachment", testContext(r));
     const { inputs } = await p.check!({}, { ...INPUTS, moveAddresses: true });
     await expect(p.create(inputs)).rejects.toThrow(
       /PhysicalPortAttachment "lab\/eno1": create failed: command failed with exit code 2: ip -n lab link set dev eno1 master br0\n  stderr: Error: Device does not allow enslaving/,
@@ -187,7 +187,7 @@ describe("create, update and delete on a fake host", () => {
     const br1 = link("br1", { linkinfo: { info_kind: "bridge" } });
     const before = [BRIDGE, br1, enslaved(ENO1, { addr_info: [] })];
     const r = fakeHost(before, [BRIDGE, br1, { ...ENO1, master: "br1", addr_info: [] }]);
-    const p = makeProvider(testContext(r));
+    const p = makeProvider("PhysicalPortAttachment", testContext(r));
     const olds = MOVED_TO_BR0;
     const { inputs } = await p.check!(olds, { ...INPUTS, moveAddresses: true, bridge: "br1" });
     const { outs } = await p.update!("lab/eno1", olds, inputs);
@@ -200,7 +200,7 @@ describe("create, update and delete on a fake host", () => {
   test("switching moveAddresses off gives addresses and routes back to the port and keeps it enslaved", async () => {
     const r = fakeHost([{ ...BRIDGE, addr_info: ENO1.addr_info.slice(0, 1) }, enslaved(ENO1, { addr_info: [] })]);
     const olds = MOVED_TO_BR0;
-    const { outs } = await makeProvider(testContext(r)).update!("lab/eno1", olds, { ...INPUTS, moveAddresses: false });
+    const { outs } = await makeProvider("PhysicalPortAttachment", testContext(r)).update!("lab/eno1", olds, { ...INPUTS, moveAddresses: false });
     expect(writes(r)).toEqual([
       "batch: addr add 10.77.0.1/24 dev eno1 | route append default via 10.77.0.254 dev eno1 | route del default via 10.77.0.254 dev br0 | addr del 10.77.0.1/24 dev br0",
       "ip netns exec lab busybox arping -U -q -c 1 -w 1 -I eno1 10.77.0.1",
@@ -211,16 +211,16 @@ describe("create, update and delete on a fake host", () => {
   test("delete: gone port or namespace succeeds; a preexisting port stays enslaved; malformed state never reaches ip", async () => {
     const gone = new FakeRunner(true).on(/addr show/, { exitCode: 1, stderr: 'Cannot open network namespace "lab": No such file or directory' });
     const state = { ...INPUTS, moveAddresses: false, bridge: "br0", movedAddresses: [], movedRoutes: [], movedTo: "", preexisting: false };
-    await makeProvider(testContext(gone)).delete!("lab/eno1", state);
-    expect((await makeProvider(testContext(gone)).read!("lab/eno1", state)).id).toBeUndefined();
+    await makeProvider("PhysicalPortAttachment", testContext(gone)).delete!("lab/eno1", state);
+    expect((await makeProvider("PhysicalPortAttachment", testContext(gone)).read!("lab/eno1", state)).id).toBeUndefined();
 
     const kept = fakeHost([BRIDGE, enslaved(ENO1)]);
-    await makeProvider(testContext(kept)).delete!("lab/eno1", { ...state, preexisting: true });
+    await makeProvider("PhysicalPortAttachment", testContext(kept)).delete!("lab/eno1", { ...state, preexisting: true });
     expect(writes(kept)).toEqual([]);
 
     const bad = fakeHost([BRIDGE, enslaved(ENO1)]);
     await expect(
-      makeProvider(testContext(bad)).delete!("lab/eno1", { ...state, movedTo: "br0", movedAddresses: ["10.0.0.1/24; reboot"] }),
+      makeProvider("PhysicalPortAttachment", testContext(bad)).delete!("lab/eno1", { ...state, movedTo: "br0", movedAddresses: ["10.0.0.1/24; reboot"] }),
     ).rejects.toThrow(/recorded moved addresses\/routes are malformed/);
     expect(writes(bad)).toEqual([]);
   });

@@ -1,4 +1,3 @@
-import { makeProvider } from "../../../provider/resources/qemu-vm/provider";
 import { diffQemuVm } from "../../../provider/resources/qemu-vm/diff";
 import { qemuVmHandler } from "../../../provider/resources/qemu-vm/lifecycle";
 import type { QemuVmInputs, QemuVmState } from "../../../provider/resources/qemu-vm/schema";
@@ -6,6 +5,7 @@ import { stableMac } from "../../../provider/host/qemu/mac-address";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
 import { FakeRunner } from "../../support/fake-runner";
 import { testContext } from "../../support/provider-harness";
+import { makeProvider } from "../../../provider/kinds";
 
 const check = (news: Record<string, unknown>) => qemuVmHandler.check({}, news);
 const ok = { name: "vm1", nics: [] };
@@ -66,7 +66,7 @@ describe("QemuVm check", () => {
   });
 
   test("the provider auto-names from the resource name and keeps the name (and so the MACs)", async () => {
-    const p = makeProvider(testContext(new FakeRunner(true)));
+    const p = makeProvider("QemuVm", testContext(new FakeRunner(true)));
     const first = await p.check!({}, { __resourceName: "web", nics: [{ type: "user" }] });
     expect(first.failures).toEqual([]);
     expect(first.inputs.name).toMatch(/^web-[0-9a-f]{5}$/);

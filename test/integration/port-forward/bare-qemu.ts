@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { vmPaths, type VmPaths } from "../../../provider/host/qemu/vm-paths";
+import { isLive } from "../../support/processes";
 
 /**
  * A QEMU without a guest (TCG, no disk) inside a test namespace, with its QMP socket where a QemuVm's
@@ -43,16 +44,6 @@ export class BareQemu {
     } catch {
       return; // already gone
     }
-    for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** True while pid runs (a zombie waiting for init to reap it counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\S+ \(.*\) [ZX] /s.test(stat);
-  } catch {
-    return false;
+    for (let i = 0; i < 200 && isLive(pid); i++) await new Promise((r) => setTimeout(r, 10));
   }
 }

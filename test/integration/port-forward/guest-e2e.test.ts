@@ -7,6 +7,7 @@ import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provi
 import { TestNamespaces } from "../../support/netns";
 import { ensureTestGuest, expectedGuestBanner, guestKernelArgs, GUEST_READY_MARKER } from "../../support/guest";
 import { makeProvider } from "../../../provider/kinds";
+import { waitForSerial, waitGone } from "../../support/processes";
 
 const BANNER = expectedGuestBanner(22, "pfguest");
 
@@ -57,7 +58,7 @@ describe("PortForward end to end with the test guest", () => {
       host: { netns, stateDir },
     };
     vm = await checkAndCreate(vmProvider, vmArgs);
-    await bootedGuest(vm.outs.serialLog, 60000);
+    await waitForSerial(vm.outs.serialLog, new RegExp(GUEST_READY_MARKER), 60_000);
   });
   afterAll(async () => {
     try {
@@ -122,7 +123,7 @@ describe("PortForward end to end with the test guest", () => {
     try {
       expect(dial(netns, 2224)).toBe(BANNER);
       process.kill(vm!.outs.pid, "SIGKILL"); // the VM dies; its forwards die with it
-      await bootedGuestGone(vm!.outs.pid);
+      expect(await waitGone(vm!.outs.pid, 3_000)).toBe(true);
       expect((await makeProvider("PortForward", testContext()).read!(first.id, first.outs)).id).toBeUndefined();
 
       // The next up restarts the VM (a new instance) and, in the same up, replaces the forward.
@@ -131,7 +132,7 @@ describe("PortForward end to end with the test guest", () => {
       expect(restarted.outs?.instanceId).toBeDefined();
       expect(restarted.outs!.instanceId).not.toBe(vm!.outs.instanceId);
       vm = { id: vm!.id, outs: restarted.outs! };
-      await bootedGuest(vm.outs.serialLog, 60000);
+      await waitForSerial(vm.outs.serialLog, new RegExp(GUEST_READY_MARKER), 60_000);
 
       const checked = await p.check!(first.inputs, args(vm.outs.instanceId));
       const d = await p.diff!(first.id, first.outs, checked.inputs);
@@ -145,31 +146,3 @@ describe("PortForward end to end with the test guest", () => {
     expect(dial(netns, 2224)).toBe("refused");
   });
 });
-
-/** Wait (bounded) until a killed pid has exited (a zombie counts as exited). */
-async function bootedGuestGone(pid: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    let stat = "";
-    try {
-      stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      return;
-    }
-    if (/\) [ZX] /.test(stat)) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`pid ${pid} did not exit`);
-}
-
-/** Wait (polling the serial log with a short backoff, bounded) until the guest prints its READY marker. */
-async function bootedGuest(serialLog: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 50;
-  for (;;) {
-    const text = fs.existsSync(serialLog) ? fs.readFileSync(serialLog, "utf8") : "";
-    if (text.includes(GUEST_READY_MARKER)) return;
-    if (Date.now() > deadline) throw new Error(`guest not ready after ${timeoutMs} ms; serial log:\n${text.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 500);
-  }
-}

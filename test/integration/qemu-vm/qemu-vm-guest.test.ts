@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
 import { ensureTestGuest, expectedGuestBanner, GUEST_READY_MARKER, guestKernelArgs } from "../../support/guest";
-import { isQemu, portsOf, qemuProcessesMentioning, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
+import { portsOf, qemuProcessesMentioning, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
+import { isQemu, waitForSerial } from "../../support/processes";
 import { makeProvider } from "../../../provider/kinds";
 
 /**
@@ -90,16 +91,6 @@ describe("QemuVm with a guest (seed scenarios 2 and 3)", () => {
     expect(existsSync(`${stateDir}/vms`) ? sh(["ls", `${stateDir}/vms`]).trim() : "").toBe("");
   });
 });
-
-/** Poll the serial log until it matches (the guest prints READY once its listeners are up). */
-async function waitForSerial(file: string, re: RegExp, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    if (existsSync(file) && re.test(readFileSync(file, "utf8"))) return;
-    if (Date.now() > deadline) throw new Error(`serial log ${file} never matched ${re}:\n${existsSync(file) ? readFileSync(file, "utf8").slice(-2000) : "(missing)"}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
 
 /** Connect from inside a namespace and read the guest's banner line. */
 async function banner(netns: string, addr: string, port: number): Promise<string> {

@@ -6,7 +6,8 @@ import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
 import type { CommandRunner, RunOptions } from "../../../provider/host/runner/types";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
-import { isQemu, portsOf, qemuProcessesMentioning, tcpListeners, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
+import { portsOf, qemuProcessesMentioning, tcpListeners, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
+import { isQemu } from "../../support/processes";
 import { makeProvider } from "../../../provider/kinds";
 
 /**

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, mkdirSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { sh } from "../../support/netns";
+import { isQemu } from "../../support/processes";
 
 /** A temp state dir per test file; cleanup kills (by pid, SIGKILL) every QEMU whose pidfile is inside, then removes it. */
 export class VmStateDirs {
@@ -32,16 +33,6 @@ export class VmStateDirs {
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
     this.dirs.length = 0;
     this.pids.clear();
-  }
-}
-
-/** True when pid is a live (not zombie) QEMU process. */
-export function isQemu(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.includes("(qemu-system-x86") && !/\) [ZX] /.test(stat);
-  } catch {
-    return false;
   }
 }
 

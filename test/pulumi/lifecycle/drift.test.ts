@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { ensureTestGuest } from "../../support/guest";
 import { linkIn, netnsList, sh, uniqueName } from "../../support/netns";
-import { banner, bannerFrom, bridgeConfLines, ipv4Of, LabStack, ops, stepOf, tcpOpen, waitGone } from "./lab-stack";
+import { waitGone } from "../../support/processes";
+import { banner, bannerFrom, bridgeConfLines, ipv4Of, LabStack, ops, stepOf, tcpOpen } from "./lab-stack";
 import type { OperationResult } from "../../../driver";
 
 jest.setTimeout(180_000);

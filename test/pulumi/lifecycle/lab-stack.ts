@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { connectForBanner } from "../../../demo/banner";
 import { CliLifecycleDriver, DriverKind, LabDriver, LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
 import { netnsList, sh, uniqueName } from "../../support/netns";
+import { isQemu } from "../../support/processes";
 import { pulumiCliBin } from "../../support/pulumi-cli";
 import { messageOf } from "../../../provider/host/runner/message-of";
 
@@ -171,28 +172,6 @@ export function pidFromFile(file: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** True when `pid` is alive and is a qemu-system process (not a reused pid). */
-export function isQemu(pid: number): boolean {
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // A zombie (state Z) is dead for our purposes.
-    return cmd.includes("qemu-system") && !/\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-/** Waits (polling, bounded) until `pid` is gone; true when it went. */
-export async function waitGone(pid: number, deadlineMs = 10_000): Promise<boolean> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (!isQemu(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !isQemu(pid);
 }
 
 /** Custom steps only. */

@@ -26,10 +26,10 @@ export function isQemu(pid: number): boolean {
  * Polls `check` with a backoff (50 ms doubling to 500 ms) until it returns a value other than undefined, or throws
  * `failure()`'s message once `deadlineMs` has passed.
  */
-export async function pollUntil<T>(check: () => T | undefined, deadlineMs: number, failure: () => string): Promise<T> {
+export async function pollUntil<T>(check: () => T | undefined | Promise<T | undefined>, deadlineMs: number, failure: () => string): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(failure());
     await new Promise((r) => setTimeout(r, delay));

@@ -2,7 +2,7 @@ import { canonicalCidrList } from "../../../provider/host/ip/cidr-list";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { linkIn, linksIn, sh, TestNamespaces } from "../../support/netns";
-import { CountingRunner } from "./counting-runner";
+import { CountingRunner } from "../../support/counting-runner";
 import { makeProvider } from "../../../provider/kinds";
 
 /** What the kernel says about a bridge, re-read with a separate `ip` (not through the code under test). */

@@ -3,11 +3,11 @@ import { spawnSync } from "node:child_process";
 import { imageWriterScript, kvmProbeImage, probeKvm, PROBE_OK_EXIT } from "../../../provider/host/qemu/kvm-probe";
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
-import type { CommandRunner, RunOptions } from "../../../provider/host/runner/types";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
 import { portsOf, qemuProcessesMentioning, tcpListeners, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
-import { isQemu } from "../../support/processes";
+import { isQemu, pollUntil } from "../../support/processes";
+import { CountingRunner } from "../../support/counting-runner";
 import { makeProvider } from "../../../provider/kinds";
 
 /**
@@ -32,7 +32,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
 
   test("bridge + user NIC: tap on the bridge, live forwards, drift after kill -9 converges, delete leaves nothing", async () => {
     const stateDir = states.create();
-    const counting = new CountingRunner();
+    const counting = new CountingRunner(new ExecaRunner());
     const p = makeProvider("QemuVm", testContext());
     const news = {
       name: "vm-a",
@@ -63,9 +63,9 @@ describe("QemuVm lifecycle (no guest OS)", () => {
 
     // Refresh is cheap: pidfile, /proc and one QMP session; no process is started.
     const readCtx = testContext(counting);
-    const before = counting.count;
+    const before = counting.processes;
     const read = await makeProvider("QemuVm", readCtx).read!(id, outs);
-    expect(counting.count).toBe(before);
+    expect(counting.processes).toBe(before);
     expect(read.props).toMatchObject({ status: "running", pid: outs.pid, instanceId: outs.instanceId, nics: inputs.nics });
 
     // Inline forwards change live: same process, 2201 gone, 2202 listening.
@@ -90,10 +90,14 @@ describe("QemuVm lifecycle (no guest OS)", () => {
 
     // kill -9: read reports "stopped" (keeping the id), the diff sees it, update starts a fresh QEMU.
     sh(["kill", "-KILL", String(outs.pid)]);
-    const drift = await waitFor(async () => {
-      const r = await p.read!(id, upd.outs!);
-      return r.props?.status === "stopped" ? r : undefined;
-    });
+    const drift = await pollUntil(
+      async () => {
+        const r = await p.read!(id, upd.outs!);
+        return r.props?.status === "stopped" ? r : undefined;
+      },
+      10_000,
+      () => "read never reported the killed VM as stopped",
+    );
     expect(drift.id).toBe(id);
     expect(drift.props!.pid).toBeUndefined();
     const restarted = await checkAndUpdate(p, id, drift.props!, moved);
@@ -155,7 +159,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     // Something already listens on 2210 inside the namespace.
     const listener = sh(["ip", "netns", "exec", ns, "sh", "-c", "busybox nc -l -p 2210 >/dev/null 2>&1 & echo $!"]).trim();
     try {
-      await waitFor(async () => (tcpListeners(ns).some((l) => l.endsWith(":2210")) ? true : undefined));
+      await pollUntil(() => (tcpListeners(ns).some((l) => l.endsWith(":2210")) ? true : undefined), 10_000, () => "nothing listens on :2210");
       const err = await checkAndCreate(p, {
         name: "vm-b",
         accel: "tcg",
@@ -215,24 +219,3 @@ describe("KVM probe and accel: auto", () => {
     expect(isQemu(outs.pid)).toBe(false);
   });
 });
-
-/** Counts the commands it runs (refresh must not start processes). */
-class CountingRunner implements CommandRunner {
-  count = 0;
-  private readonly inner = new ExecaRunner();
-  run(argv: readonly string[], o?: RunOptions) {
-    this.count++;
-    return this.inner.run(argv, o);
-  }
-}
-
-/** Poll (short backoff) until fn returns a value; fails after 10 s. */
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error("waitFor: timed out");
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}

@@ -1,4 +1,4 @@
-import type { CommandResult, CommandRunner, RunOptions } from "../../../provider/host/runner/types";
+import type { CommandResult, CommandRunner, RunOptions } from "../../provider/host/runner/types";
 
 /** Wraps a runner and counts processes started and `ip` commands carried (a batch carries one per line). */
 export class CountingRunner implements CommandRunner {

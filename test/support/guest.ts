@@ -7,6 +7,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { connectForBanner } from "../../demo/banner";
 
 /** Project root (this file lives in `test/support/`). */
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -205,4 +206,9 @@ export function guestKernelArgs(opts: GuestKernelArgsOptions = {}): string {
 export function expectedGuestBanner(port: number, name: string = DEFAULT_GUEST_NAME): string {
   const prefix = port === 22 ? "SSH-2.0-qemu-lab-guest" : "qemu-lab-guest";
   return `${prefix} port=${port} name=${name}`;
+}
+
+/** The first line a guest sends on `port`, from inside `netns` (polled until it comes), trailing padding removed. */
+export async function bannerFrom(netns: string, host: string, port: number, deadlineMs = 90_000): Promise<string> {
+  return (await connectForBanner(netns, host, port, deadlineMs)).trimEnd();
 }

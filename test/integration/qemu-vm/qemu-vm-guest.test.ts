@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { sh, TestNamespaces } from "../../support/netns";
-import { ensureTestGuest, expectedGuestBanner, GUEST_READY_MARKER, guestKernelArgs } from "../../support/guest";
+import { bannerFrom, ensureTestGuest, expectedGuestBanner, GUEST_READY_MARKER, guestKernelArgs } from "../../support/guest";
 import { portsOf, qemuProcessesMentioning, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
 import { isQemu, waitForSerial } from "../../support/processes";
 import { makeProvider } from "../../../provider/kinds";
@@ -68,8 +68,8 @@ describe("QemuVm with a guest (seed scenarios 2 and 3)", () => {
     await Promise.all([waitForSerial(a.outs.serialLog, new RegExp(GUEST_READY_MARKER)), waitForSerial(b.outs.serialLog, new RegExp(`${GUEST_READY_MARKER}.*acpi=ignore`))]);
     expect(readFileSync(a.outs.serialLog, "utf8")).toContain(`mac=${a.inputs.nics[0].mac}`);
     // The host address on the bridge reaches the guest, and so does the LAN namespace through the enslaved port.
-    expect(await banner(ns, "10.77.0.10", 22)).toBe(`${expectedGuestBanner(22, "bridged")}\r\n`);
-    expect(await banner(lan, "10.77.0.10", 22)).toBe(`${expectedGuestBanner(22, "bridged")}\r\n`);
+    expect(await bannerFrom(ns, "10.77.0.10", 22, 10_000)).toBe(expectedGuestBanner(22, "bridged"));
+    expect(await bannerFrom(lan, "10.77.0.10", 22, 10_000)).toBe(expectedGuestBanner(22, "bridged"));
 
     // Graceful: the guest handles the power button well within stopTimeoutSeconds (20 s).
     const t0 = Date.now();
@@ -91,9 +91,3 @@ describe("QemuVm with a guest (seed scenarios 2 and 3)", () => {
     expect(existsSync(`${stateDir}/vms`) ? sh(["ls", `${stateDir}/vms`]).trim() : "").toBe("");
   });
 });
-
-/** Connect from inside a namespace and read the guest's banner line. */
-async function banner(netns: string, addr: string, port: number): Promise<string> {
-  const py = `import socket;s=socket.create_connection((${JSON.stringify(addr)},${port}),timeout=5);print(s.recv(200).decode(),end="")`;
-  return sh(["ip", "netns", "exec", netns, "python3", "-c", py]);
-}

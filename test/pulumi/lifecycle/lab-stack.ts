@@ -7,7 +7,6 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { connectForBanner } from "../../../demo/banner";
 import { CliLifecycleDriver, DriverKind, LabDriver, LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
 import { netnsList, sh, uniqueName } from "../../support/netns";
 import { isQemu } from "../../support/processes";
@@ -235,15 +234,8 @@ export function pingFrom(netns: string, address: string): boolean {
   }
 }
 
-/** The first line a guest sends on `port`, trailing padding removed. */
-export async function bannerFrom(netns: string, host: string, port: number, deadlineMs = 90_000): Promise<string> {
-  return (await connectForBanner(netns, host, port, deadlineMs)).trimEnd();
-}
-
-/** The guest banner for port `port` of a guest named `name` (see scripts/build-test-guest.sh). */
-export function banner(port: number, name: string): string {
-  return `${port === 22 ? "SSH-2.0-qemu-lab-guest" : "qemu-lab-guest"} port=${port} name=${name}`;
-}
+/** The guest's banner check, shared with the integration suites (see test/support/guest.ts). */
+export { bannerFrom, expectedGuestBanner as banner } from "../../support/guest";
 
 /** True when something in `netns` accepts TCP connections on host:port (one quick attempt). */
 export function tcpOpen(netns: string, host: string, port: number): boolean {

@@ -128,7 +128,7 @@ export async function runUpdate(options: EngineOptions, dryRun: boolean): Promis
 export async function runRefresh(options: EngineOptions): Promise<OperationResult> {
   const { op } = setup(options, "refresh");
   op.printer.header();
-  try {
+  return settle(op, async () => {
     await Promise.all(
       [...op.snapshot.resources].map(async (r) => {
         const started = Date.now();
@@ -168,13 +168,7 @@ export async function runRefresh(options: EngineOptions): Promise<OperationResul
         }
       }),
     );
-    op.outputs = op.stackOutputs();
-  } catch (err) {
-    op.fail(err);
-  } finally {
-    await op.close();
-  }
-  return op.finish();
+  });
 }
 
 /**
@@ -199,8 +193,13 @@ async function refreshDrifted(
 export async function runDestroy(options: EngineOptions): Promise<OperationResult> {
   const { op } = setup(options, "destroy");
   op.printer.header();
+  return settle(op, () => runDeletes(op, op.snapshot.resources.map((resource) => ({ resource }))));
+}
+
+/** Runs a state-only operation's body, then records the stack outputs, closes the operation and returns its result. */
+async function settle(op: Operation, body: () => Promise<void>): Promise<OperationResult> {
   try {
-    await runDeletes(op, op.snapshot.resources.map((resource) => ({ resource })));
+    await body();
     op.outputs = op.stackOutputs();
   } catch (err) {
     op.fail(err);

@@ -32,12 +32,7 @@ describe(`pulumi up after upgrading from the previous release (${PREVIOUS_RELEAS
   });
 
   afterAll(async () => {
-    try {
-      const forced = await stack.cleanup([ns]);
-      expect(forced).toEqual([]);
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+    expect(await stack.cleanup([ns], [work])).toEqual([]);
     expect(netnsList()).not.toContain(ns);
   });
 

@@ -128,9 +128,9 @@ export class LabStack {
 
   /**
    * Safety net after the tests: destroy what the state still holds, then kill any QEMU of this stack by pid and
-   * delete the given namespaces. Returns what had to be removed by force (tests assert it is empty).
+   * delete the given namespaces and folders. Returns what had to be removed by force (tests assert it is empty).
    */
-  async cleanup(namespaces: string[] = []): Promise<string[]> {
+  async cleanup(namespaces: string[] = [], folders: string[] = []): Promise<string[]> {
     const forced: string[] = [];
     // Why: the CLI-like transcript (step timings) helps diagnose a slow or failed run; kept only when asked for.
     if (process.env.QEMU_LAB_E2E_LOG) {
@@ -157,7 +157,7 @@ export class LabStack {
         }
         sh(["rm", "-rf", `/etc/netns/${ns}`], { allowFail: true });
       }
-      fs.rmSync(this.root, { recursive: true, force: true });
+      for (const dir of [this.root, ...folders]) fs.rmSync(dir, { recursive: true, force: true });
     }
     return forced;
   }

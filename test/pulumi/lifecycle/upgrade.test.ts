@@ -33,12 +33,7 @@ describe("upgrading the package upgrades existing resources' lifecycles", () => 
   });
 
   afterAll(async () => {
-    try {
-      const forced = await stack.cleanup([ns]);
-      expect(forced).toEqual([]);
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+    expect(await stack.cleanup([ns], [work])).toEqual([]);
     expect(netnsList()).not.toContain(ns);
   });
 

@@ -103,6 +103,7 @@ export class CliLifecycleDriver {
     const bin = findPulumiBin(this.options.pulumiBin);
     if (!bin) throw new Error("the Pulumi CLI (`pulumi`) was not found (PATH, $QEMU_LAB_PULUMI_BIN); build it with scripts/install-pulumi-cli.sh");
     // Why lazy: the automation module is only needed (and only works) when the CLI exists.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the CLI is used
     const auto = require("@pulumi/pulumi/automation") as AutomationModule;
     fs.mkdirSync(path.join(this.backend, ".home"), { recursive: true });
     const pulumiCommand = await auto.PulumiCommand.get({ root: path.dirname(bin) });

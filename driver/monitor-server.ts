@@ -104,6 +104,7 @@ export class MonitorServer {
   /** Starts the server on a free port. */
   static async start(handlers: MonitorHandlers): Promise<MonitorServer> {
     const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
+    // eslint-disable-next-line prefer-const -- the handlers above close over it before its one assignment below
     let self: MonitorServer | undefined;
 
     const monitor: Partial<resrpc.IResourceMonitorServer> = {

@@ -22,6 +22,7 @@ export function readProjectFile(programDir: string): ProjectFile {
   const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(programDir, f)).find((f) => fs.existsSync(f));
   if (!file) throw new Error(`no Pulumi.yaml in ${programDir}`);
   // Why require: js-yaml ships no types, and these three fields need none.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- js-yaml ships no types
   const yaml = require("js-yaml") as { load(text: string): unknown };
   const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
   if (typeof doc.name !== "string" || doc.name.length === 0) throw new Error(`${file} has no project name`);

@@ -353,6 +353,7 @@ function setIdentity(
  */
 export async function serializeDynamicProvider(provider: object): Promise<string> {
   // Why lazy: loading the closure serializer costs a few hundred ms and only tests need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed
   const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure") as typeof import("@pulumi/pulumi/runtime/closure/serializeClosure");
   const sf = await sc.serializeFunction(() => provider, { allowSecrets: true });
   return sf.text;

@@ -4,7 +4,7 @@
 #   - `pulumi-language-nodejs`, the Node.js language host (see LANGHOST_VERSION below for which release);
 #   - `pulumi-resource-pulumi-nodejs`, the dynamic-provider plugin, copied from the @pulumi/pulumi npm package so
 #     the engine finds it next to `pulumi` (as in Pulumi's own release archives) rather than as an ambient plugin.
-# Skips the build when that version is already cached. The first build takes about 9 minutes on 2 cores
+# Skips the build when that version is already cached. The first build takes 9–13 minutes on 2 cores
 # (module downloads included); a cached run takes under a second.
 #
 #   export PATH="$(bash scripts/install-pulumi-cli.sh):$PATH"

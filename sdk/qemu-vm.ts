@@ -96,6 +96,7 @@ export class QemuVm extends pulumi.dynamic.Resource {
   declare readonly disks: pulumi.Output<Array<{ path: string; format?: string; readOnly: boolean; interface: string }>>;
   declare readonly cdroms: pulumi.Output<string[]>;
   /** The NICs as running, with ids, MACs and (for user NICs) the forwards QEMU really has. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form NIC records, as the provider reports them
   declare readonly nics: pulumi.Output<Array<Record<string, any>>>;
   declare readonly stopTimeoutSeconds: pulumi.Output<number>;
   declare readonly host: pulumi.Output<{ netns?: string; stateDir?: string }>;

@@ -13,6 +13,7 @@ export function providerShim(kind: string): pulumi.dynamic.ResourceProvider {
   let shim = shims.get(kind);
   if (shim) return shim;
   // Resolved from the program's folder in the provider process, so the installed version serves every call.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the serialized shim must load the installed package at call time
   const load = (): pulumi.dynamic.ResourceProvider => require("pulumi-qemu-lab/provider").getProvider(kind);
   shim = {
     check: (olds, news) => load().check!(olds, news),

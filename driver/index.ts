@@ -21,12 +21,14 @@ export type { Diagnostic, OperationKind, OperationResult, StepOp, StepResult } f
 export { OperationError } from "./types";
 export type { PropertyDiff } from "./property-diff";
 export { MonitorServer } from "./monitor-server";
+export type { LogSeverity } from "./monitor-server";
 export type { MonitorHandlers, RegisterResourceReply, RegisterResourceRequest } from "./monitor-server";
 export { ProviderClient, ProviderError, ResourceInitError, serializeDynamicProvider } from "./provider-client";
-export type { CheckResult, DiffResult, ProviderStartOptions, ReadResult } from "./provider-client";
+export type { CheckFailure, CheckResult, DiffResult, ProviderStartOptions, ReadResult } from "./provider-client";
 export { PROVIDER_KEY, UNKNOWN } from "./rpc";
 export type { PropertyMap } from "./rpc";
 export { makeUrn, parseUrn } from "./urn";
+export type { ParsedUrn } from "./urn";
 import { CliDriverOptions, CliLifecycleDriver } from "./cli-driver";
 export { CliLifecycleDriver, findPulumiBin, pulumiCliAvailable } from "./cli-driver";
 export type { CliDriverOptions } from "./cli-driver";

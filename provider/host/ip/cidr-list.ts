@@ -21,6 +21,9 @@ export function parseCidr(text: string): ParsedCidr | { error: string } {
   const family = addr.includes("%") ? 0 : isIP(addr);
   if (family !== 4 && family !== 6) return { error: `"${addr}" is not an IPv4 or IPv6 address (${example})` };
   const max = family === 4 ? 32 : 128;
+  // Why no zero padding: `ip` reads a prefix like 024 as octal (a /20), so the kernel would get another network.
+  if (/^0\d+$/.test(prefixText))
+    return { error: `prefix length must be a whole number from 0 to ${max} for IPv${family}, without leading zeros (ip reads 024 as octal)` };
   if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max)
     return { error: `prefix length must be a whole number from 0 to ${max} for IPv${family}` };
   const canon = canonicalIp(addr);

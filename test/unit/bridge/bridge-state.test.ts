@@ -22,9 +22,21 @@ describe("parseCidr", () => {
     ["10.0.0.5/24", { family: 4, address: "10.0.0.5", prefix: 24 }],
     ["FD00:0:0::0:1/64", { family: 6, address: "fd00::1", prefix: 64 }],
     ["2001:db8::/0", { family: 6, address: "2001:db8::", prefix: 0 }],
-    ["10.0.0.1/032", { family: 4, address: "10.0.0.1", prefix: 32 }],
+    ["10.0.0.1/0", { family: 4, address: "10.0.0.1", prefix: 0 }],
   ])("%s", (text, expected) => {
     expect(parseCidr(text)).toEqual(expected);
+  });
+
+  // `ip` reads a zero-padded prefix as octal: /024 installs a /20 and /010 a /8, so zero padding is refused.
+  test.each([
+    ["10.0.0.1/032", "IPv4", 32],
+    ["10.1.0.1/024", "IPv4", 32],
+    ["10.0.0.1/010", "IPv4", 32],
+    ["10.2.0.1/08", "IPv4", 32],
+    ["10.0.0.1/00", "IPv4", 32],
+    ["fd00::1/064", "IPv6", 128],
+  ])("%s is refused: a zero-padded prefix", (text, family, max) => {
+    expect(parseCidr(text)).toEqual({ error: `prefix length must be a whole number from 0 to ${max} for ${family}, without leading zeros (ip reads 024 as octal)` });
   });
 });
 

@@ -18,6 +18,11 @@ describe("Bridge check", () => {
     ["IPv4 prefix > 32", { name: "br0", addresses: ["10.0.0.1/33"] }, [["addresses[0]", "prefix length must be a whole number from 0 to 32 for IPv4"]]],
     ["IPv6 prefix > 128", { name: "br0", addresses: ["fd00::1/129"] }, [["addresses[0]", "prefix length must be a whole number from 0 to 128 for IPv6"]]],
     ["prefix not a number", { name: "br0", addresses: ["10.0.0.1/2x"] }, [["addresses[0]", "prefix length must be a whole number from 0 to 32 for IPv4"]]],
+    [
+      "zero-padded prefix (ip would install /20)",
+      { name: "br0", addresses: ["10.1.0.1/024"] },
+      [["addresses[0]", "prefix length must be a whole number from 0 to 32 for IPv4, without leading zeros (ip reads 024 as octal)"]],
+    ],
     ["octet out of range", { name: "br0", addresses: ["10.0.0.300/24"] }, [["addresses[0]", notIp("10.0.0.300")]]],
     ["leading zeros", { name: "br0", addresses: ["010.0.0.1/24"] }, [["addresses[0]", notIp("010.0.0.1")]]],
     ["a zone id", { name: "br0", addresses: ["fe80::1%eth0/64"] }, [["addresses[0]", notIp("fe80::1%eth0")]]],

@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "bench/.out/**", "node_modules/**", "**/fixtures/**/*.js", "jest.config.js", "eslint.config.mjs", ".dependency-cruiser.cjs", "scripts/*.js", "bench/probe/*.cjs"] },
+  { ignores: ["dist/**", "docs/api/**", "bench/.out/**", "node_modules/**", "**/fixtures/**/*.js", "jest.config.js", "eslint.config.mjs", ".dependency-cruiser.cjs", "scripts/*.js", "bench/probe/*.cjs"] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -1,9 +1,7 @@
-import type * as pulumi from "@pulumi/pulumi";
+import type { HostInputIn } from "../provider/resources/common/host-schema";
+import type { ArgsOf } from "./resource-types";
 
-/** Where a resource lives. Absent: this machine's root network namespace. */
-export interface HostArgs {
-  /** Network namespace the resource lives in (e.g. a NetworkNamespace's `name` output). */
-  netns?: pulumi.Input<string>;
-  /** Directory for per-resource runtime state (default `/var/lib/qemu-lab`). */
-  stateDir?: pulumi.Input<string>;
-}
+/** Where a resource lives (derived from the provider's host schema). Absent: this machine's root network namespace.
+ * @interface
+ */
+export type HostArgs = ArgsOf<NonNullable<HostInputIn>>;

@@ -3,6 +3,7 @@
  * veth pairs, QEMU VMs and live port forwards — as Pulumi resources.
  */
 export type { HostArgs } from "./host";
+export type { InputOf, InputsOf } from "./resource-types";
 export { NetworkNamespace, type NetworkNamespaceArgs } from "./network-namespace";
 export { Bridge, type BridgeArgs } from "./bridge";
 export { BridgeAcl, type BridgeAclArgs } from "./bridge-acl";

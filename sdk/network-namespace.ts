@@ -1,30 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ownerLabel, providerShim, TYPE_MODULE } from "./shim";
+import type { NetworkNamespaceInputsIn, NetworkNamespaceState } from "../provider/resources/network-namespace/schema";
+import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
-/** Arguments of a {@link NetworkNamespace}. */
-export interface NetworkNamespaceArgs {
-  /** Namespace name (a file under /run/netns). Default: the resource name plus a random suffix. */
-  name?: pulumi.Input<string>;
-  /** Manage a namespace that already exists instead of failing. */
-  adopt?: pulumi.Input<boolean>;
-}
+/**
+ * Arguments of a {@link NetworkNamespace}, derived from the provider's input schema (each property documented there).
+ * @interface
+ */
+export type NetworkNamespaceArgs = ArgsOf<NetworkNamespaceInputsIn, "name">;
+
+const STATE_KEYS: StateKeys<NetworkNamespaceState> = {
+  name: undefined, adopt: undefined, created: undefined
+};
+
+// Why the merge: the outputs are declared once, as the provider's state type, and appear on the class from it.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface NetworkNamespace extends OutputsOf<NetworkNamespaceState> {}
 
 /** A Linux network namespace: a sandbox a whole lab can live in (`ip netns add`). Its loopback is brought up. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NetworkNamespace extends pulumi.dynamic.Resource {
-  /** The namespace's name; pass it as `host: { netns }` to other resources. */
-  declare readonly name: pulumi.Output<string>;
-  declare readonly adopt: pulumi.Output<boolean>;
-  /** True when this resource created the namespace (false when adopted: delete then leaves it). */
-  declare readonly created: pulumi.Output<boolean>;
-
   constructor(name: string, args: NetworkNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerShim("NetworkNamespace"),
-      name,
-      { __resourceName: name, __owner: ownerLabel(name), name: args.name, adopt: args.adopt, created: undefined },
-      opts,
-      TYPE_MODULE,
-      "NetworkNamespace",
-    );
+    super(providerShim("NetworkNamespace"), name, resourceProps(name, args, STATE_KEYS), opts, TYPE_MODULE, "NetworkNamespace");
   }
 }

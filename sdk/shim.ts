@@ -37,3 +37,11 @@ export const TYPE_MODULE = "qemu-lab";
 export function ownerLabel(name: string): string {
   return `${pulumi.getProject()}/${pulumi.getStack()}/${name}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 200);
 }
+
+/**
+ * The property map a resource registers: every state key (so each output exists on the object), then the
+ * arguments, then the SDK's own keys (`__resourceName`, `__owner`) that the provider strips before check.
+ */
+export function resourceProps(name: string, args: object, stateKeys: object): Record<string, unknown> {
+  return { ...stateKeys, ...args, __resourceName: name, __owner: ownerLabel(name) };
+}

@@ -12,26 +12,41 @@ export function bridgeAclInputsSchema() {
         .min(1, "must not be empty")
         .max(64, "must be at most 64 characters")
         .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits and _ . - (it is written into a comment line of bridge.conf)"),
+      /** Bridge the entry is about (e.g. a Bridge's `name` output), or `all` (allowed, with a warning). */
       bridge: interfaceNameSchema().describe("bridge name, or `all`"),
+      /** `allow` (default) or `deny`. qemu-bridge-helper lets any matching deny win over every allow. */
       action: z.enum(["allow", "deny"], { errorMap: () => ({ message: 'must be "allow" or "deny"' }) }).default("allow"),
+      /**
+       * The ACL file. Default: `/etc/qemu/bridge.conf`, or `/etc/netns/<netns>/qemu/bridge.conf` when
+       * `host.netns` is set (the file `ip netns exec` shows the helper as `/etc/qemu/bridge.conf`).
+       */
       confPath: absolutePathSchema()
         .refine((s) => !/[ \t\v\f]/.test(s), "must not contain spaces or tabs")
         .refine((s) => !s.endsWith("/"), "must name a file, not a directory")
         .optional(),
+      /** Where the helper runs: `host.netns` picks the namespace's bridge.conf. */
       host: hostSchema(),
     })
     .strict();
 }
 
+/** Inputs as a program gives them: the SDK's `BridgeAclArgs` are derived from this. */
+export type BridgeAclInputsIn = z.input<ReturnType<typeof bridgeAclInputsSchema>>;
+
+/** Inputs after check. */
 export type BridgeAclInputs = z.infer<ReturnType<typeof bridgeAclInputsSchema>>;
 
 /** State: inputs as observed plus the resolved file, our exact line and warnings. */
 export interface BridgeAclState {
+  /** Owner tag in the marker comment above our line. */
   name: string;
+  /** The bridge the entry is about. */
   bridge: string;
+  /** The action as it is in the file (refresh shows a hand edit). */
   action: "allow" | "deny";
   /** The file our entry is in (resolved from the input or the default for host.netns). */
   confPath: string;
+  /** Where the helper runs. */
   host: HostInput;
   /** Our line exactly as it is in the file. */
   line: string;

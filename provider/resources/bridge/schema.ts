@@ -64,22 +64,43 @@ export function defaultBridgeMac(name: string): string {
 export function bridgeInputsSchema() {
   return z
     .object({
+      /** Interface name (1–15 characters). Default: the resource name plus a random suffix. */
       name: interfaceNameSchema(),
+      /**
+       * Addresses of the bridge as CIDRs (IPv4 and IPv6, host bits allowed: `10.0.0.1/24`, `fd00::1/64`).
+       * When set, it is the exact set: addresses not listed are removed. Kernel-made IPv6 link-local
+       * addresses are ignored.
+       */
       addresses: addressListSchema().optional(),
+      /** MTU, 68–65535 (at least 1280 with IPv6 addresses). Kept when ports with another MTU join. */
       mtu: z
         .number()
         .int("must be a whole number")
         .min(MTU_MIN, `must be from ${MTU_MIN} to ${MTU_MAX} (Linux's MTU range for a bridge)`)
         .max(MTU_MAX, `must be from ${MTU_MIN} to ${MTU_MAX} (Linux's MTU range for a bridge)`)
         .optional(),
+      /** Spanning Tree Protocol on or off (a new bridge has it off). */
       stp: z.boolean().optional(),
+      /**
+       * The bridge's MAC address. Default for a bridge this resource creates: a stable address derived from the name
+       * (52:54:00:…), so the bridge's MAC does not follow its ports as VMs come and go. Unset on an adopted bridge: kept.
+       */
       macAddress: macAddressSchema().optional(),
+      /**
+       * Administratively up (default true). The kernel drops IPv6 addresses when a link goes down; when
+       * this resource sets it down it re-adds them (they stay while down). After a down by hand, refresh + up repairs it.
+       */
       up: z.boolean().default(true),
+      /** Manage a bridge that already exists instead of failing; delete then leaves it in place. */
       adopt: z.boolean().default(false),
+      /** Where the bridge lives (default: the root network namespace). */
       host: hostSchema(),
     })
     .strict();
 }
+
+/** Inputs as a program gives them (before defaults): the SDK's `BridgeArgs` are derived from this. */
+export type BridgeInputsIn = z.input<ReturnType<typeof bridgeInputsSchema>>;
 
 /**
  * Inputs after check. Optional properties left unset are not managed: the bridge keeps whatever
@@ -87,18 +108,26 @@ export function bridgeInputsSchema() {
  */
 export type BridgeInputs = z.infer<ReturnType<typeof bridgeInputsSchema>>;
 
-/** State: every input as observed on the host, plus identity and ownership. */
+/** State: every input as observed on the host, plus identity and ownership. The SDK's outputs are derived from it. */
 export interface BridgeState {
+  /** The interface name; pass it to BridgeAcl, PhysicalPortAttachment and QemuVm NICs. */
   name: string;
-  /** Observed addresses, canonical and sorted (kernel-made IPv6 link-local left out). */
+  /** Addresses on the bridge as observed: canonical CIDRs, IPv4 first, in numeric order (kernel-made IPv6 link-local left out). */
   addresses: string[];
+  /** MTU as observed. */
   mtu: number;
+  /** Spanning Tree Protocol as observed. */
   stp: boolean;
+  /** Administratively up, as observed. */
   up: boolean;
+  /** Whether an existing bridge is managed instead of failing. */
   adopt: boolean;
+  /** Where the bridge lives. */
   host: HostInput;
+  /** The bridge's MAC address. */
   macAddress: string;
+  /** The kernel's interface index. */
   ifindex: number;
-  /** False when adopted: delete then leaves the bridge in place. */
+  /** True when this resource created the bridge (false when adopted: delete then leaves it). */
   created: boolean;
 }

@@ -5,15 +5,22 @@ import { netnsNameSchema } from "../common/naming";
 export function networkNamespaceInputsSchema() {
   return z
     .object({
+      /** Namespace name (a file under /run/netns). Default: the resource name plus a random suffix. */
       name: netnsNameSchema(),
+      /** Manage a namespace that already exists instead of failing. */
       adopt: z.boolean().default(false),
     })
     .strict();
 }
 
+/** Inputs as a program gives them: the SDK's `NetworkNamespaceArgs` are derived from this. */
+export type NetworkNamespaceInputsIn = z.input<ReturnType<typeof networkNamespaceInputsSchema>>;
+
+/** Inputs after check. */
 export type NetworkNamespaceInputs = z.infer<ReturnType<typeof networkNamespaceInputsSchema>>;
 
 /** State: inputs plus whether we created it (an adopted namespace is left in place on delete). */
 export interface NetworkNamespaceState extends NetworkNamespaceInputs {
+  /** True when this resource created the namespace (false when adopted: delete then leaves it). */
   created: boolean;
 }

@@ -7,9 +7,19 @@ import { movedRouteSchema, type MovedRoute } from "../../host/ip/route-ops";
 export function physicalPortAttachmentInputsSchema() {
   return z
     .object({
+      /** The bridge to enslave the port to (e.g. a Bridge's `name` output, so the bridge is created first). */
       bridge: z.string({ required_error: "required: the bridge to enslave the port to (e.g. a Bridge resource's `name` output)" }).pipe(interfaceNameSchema()),
+      /** The interface to enslave, e.g. `eno1`. It must exist and not be on another bridge. */
       port: z.string({ required_error: "required: the interface to enslave, e.g. `eno1` (see `ip link show`)" }).pipe(interfaceNameSchema()),
+      /**
+       * Move the port's addresses and the routes through it (default route included) to the bridge,
+       * so the host stays reachable once the port is a bridge port; delete gives them back. Turning it
+       * off on an attached port gives them back too (an enslaved port cannot use them). Default false.
+       * Leave the Bridge's `addresses` unset (or list the moved ones): a set `addresses` is exact and
+       * would remove them.
+       */
       moveAddresses: z.boolean().default(false),
+      /** Where the port and bridge live (default: the root network namespace). */
       host: hostSchema(),
     })
     .strict()
@@ -19,6 +29,10 @@ export function physicalPortAttachmentInputsSchema() {
     });
 }
 
+/** Inputs as a program gives them: the SDK's `PhysicalPortAttachmentArgs` are derived from this. */
+export type PhysicalPortAttachmentInputsIn = z.input<ReturnType<typeof physicalPortAttachmentInputsSchema>>;
+
+/** Inputs after check. */
 export type PhysicalPortAttachmentInputs = z.infer<ReturnType<typeof physicalPortAttachmentInputsSchema>>;
 
 /** What was moved from the port, as recorded in state; validated before it reaches a command line. */
@@ -34,6 +48,8 @@ export type MovedState = z.infer<ReturnType<typeof movedStateSchema>>;
 
 /** State: inputs as observed plus what we did, so delete can undo it even after a provider restart. */
 export interface PhysicalPortAttachmentState extends PhysicalPortAttachmentInputs {
+  /** The port's actual master ("" when it was released outside Pulumi: the next `up` re-enslaves it). */
+  bridge: string;
   /** The port is administratively up. */
   portUp: boolean;
   /** The port's MAC address. */

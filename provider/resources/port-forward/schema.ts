@@ -31,20 +31,28 @@ export function portForwardInputsSchema() {
     .object({
       /** A label for messages; the SDK passes the resource name. Nothing on the host is named by it. */
       name: z.string().min(1).max(256).optional(),
+      /** The VM: a QemuVm (its name, instanceId and host are passed for you) or a VM's name. */
       vm: vmNameSchema(),
-      /** The QemuVm's instanceId: changes when the VM is recreated, so the forward is re-added. */
+      /** The VM's instanceId when `vm` is a name: a change re-adds the forward (a QemuVm passes it itself). */
       vmInstanceId: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters").optional(),
+      /** The VM's user-mode netdev id (`-netdev user,id=…`). Default `net0`. */
       netdev: z
         .string()
         .refine(isNetdevId, "must be a QEMU netdev id: a letter, then letters, digits, '-', '.', '_' (at most 128)")
         .default("net0"),
+      /** Default `tcp`. */
       protocol: z.enum(["tcp", "udp"], { errorMap: () => ({ message: 'must be "tcp" or "udp"' }) }).default("tcp"),
+      /** IPv4 address to listen on, in the VM's network namespace. Default `127.0.0.1`; `0.0.0.0` means any. */
       hostAddress: ipv4Schema().default("127.0.0.1"),
+      /** Port to listen on (1–65535). */
       hostPort: portSchema(),
+      /** Guest IPv4 address. Default: QEMU's guest address (10.0.2.15 unless the netdev says otherwise). */
       guestAddress: ipv4Schema().optional(),
+      /** Guest port (1–65535). */
       guestPort: portSchema(),
       /** Manage a forward on the same host socket that already exists (e.g. from the VM's command line); delete then leaves it. */
       adopt: z.boolean().default(false),
+      /** Where the VM lives: the same `host` as the QemuVm (its `stateDir` locates the QMP socket). */
       host: hostSchema(),
     })
     .strict()
@@ -56,6 +64,10 @@ export function portForwardInputsSchema() {
     });
 }
 
+/** Inputs as a program gives them: the SDK's `PortForwardArgs` are derived from this. */
+export type PortForwardInputsIn = z.input<ReturnType<typeof portForwardInputsSchema>>;
+
+/** Inputs after check. */
 export type PortForwardInputs = z.infer<ReturnType<typeof portForwardInputsSchema>>;
 
 /** State: inputs as observed plus outputs. */

@@ -43,9 +43,13 @@ function nicIdSchema() {
 export function hostForwardSchema() {
   return z
     .object({
+      /** Default "tcp". */
       protocol: z.enum(["tcp", "udp"]).default("tcp"),
+      /** IPv4 address to listen on in the VM's network namespace; default "0.0.0.0" (every address, like `hostfwd=tcp::2222-:22`). */
       hostAddress: ipv4Schema().default("0.0.0.0"),
+      /** Port to listen on (1–65535). */
       hostPort: portSchema(),
+      /** Guest port (1–65535). */
       guestPort: portSchema(),
     })
     .strict();
@@ -54,10 +58,15 @@ export function hostForwardSchema() {
 function userNicSchema() {
   return z
     .object({
+      /** A user-mode (slirp) NIC: `-netdev user,id=net0,hostfwd=… -device virtio-net-pci,netdev=net0,mac=…`. */
       type: z.literal("user"),
+      /** The netdev id (PortForward's `netdev`); default `net<index>`. */
       id: nicIdSchema().optional(),
+      /** Default "virtio-net-pci". */
       model: z.enum(NIC_MODELS).default("virtio-net-pci"),
+      /** Default: stable 52:54:00:xx:xx:xx derived from the VM name and NIC index. */
       mac: macSchema().optional(),
+      /** User-mode forwards from the host to the guest, applied live when changed. */
       hostForwards: z.array(hostForwardSchema()).default([]),
     })
     .strict();
@@ -71,11 +80,17 @@ function helperSchema() {
 function bridgeNicSchema() {
   return z
     .object({
+      /** A NIC on a Linux bridge through qemu-bridge-helper: `-netdev bridge,br=…,helper=…` (needs an `allow <bridge>` ACL). */
       type: z.literal("bridge"),
+      /** The netdev id; default `net<index>`. */
       id: nicIdSchema().optional(),
+      /** The bridge (in the VM's network namespace). */
       bridge: interfaceNameSchema(),
+      /** Default "virtio-net-pci". */
       model: z.enum(NIC_MODELS).default("virtio-net-pci"),
+      /** Default: stable 52:54:00:xx:xx:xx derived from the VM name and NIC index. */
       mac: macSchema().optional(),
+      /** Path of qemu-bridge-helper; default /usr/lib/qemu/qemu-bridge-helper. */
       helper: helperSchema().default(DEFAULT_BRIDGE_HELPER),
     })
     .strict();
@@ -84,9 +99,13 @@ function bridgeNicSchema() {
 function diskSchema() {
   return z
     .object({
+      /** The image file. */
       path: absolutePathSchema(),
+      /** Image format; absent: QEMU probes it (and restricts writes to sector 0 of raw images). */
       format: z.enum(["raw", "qcow2", "vmdk", "vdi", "vhdx", "qed"]).optional(),
+      /** Attach read-only (default false). */
       readOnly: z.boolean().default(false),
+      /** Default "virtio". */
       interface: z.enum(["virtio", "ide", "scsi", "sd", "none"]).default("virtio"),
     })
     .strict();
@@ -97,19 +116,33 @@ function diskSchema() {
 function rawInputsSchema() {
   return z
     .object({
+      /** VM name (`-name`, state dir `<stateDir>/vms/<name>`); 1–63 of letters, digits, `_ . -`. Default: resource name plus a random suffix. */
       name: vmNameSchema(),
+      /** Default 512. */
       memoryMiB: z.number().int("must be an integer").min(16, "must be at least 16 MiB").max(1048576, "must be at most 1 TiB").default(512),
+      /** Default 1. */
       cpus: z.number().int("must be an integer").min(1, "must be at least 1").max(255, "must be at most 255").default(1),
+      /** Default "auto": `-accel kvm -accel tcg`, QEMU uses KVM when it initializes and TCG otherwise. */
       accel: z.enum(["kvm", "tcg", "auto"]).default("auto"),
+      /** Machine type, e.g. "q35"; default QEMU's ("pc"). */
       machine: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a machine type such as q35 or pc (see `qemu-system-x86_64 -machine help`)").optional(),
+      /** CPU model, e.g. "max" or "host" (KVM only). */
       cpuModel: z.string().regex(/^[A-Za-z0-9_.+-]+$/, "must be a CPU model such as host, max or qemu64 (see `qemu-system-x86_64 -cpu help`)").optional(),
+      /** Direct kernel boot: the kernel image (`-kernel`). */
       kernel: absolutePathSchema().optional(),
+      /** Initial ramdisk (`-initrd`; needs `kernel`). */
       initrd: absolutePathSchema().optional(),
+      /** Kernel command line (`-append`; needs `kernel`). */
       kernelArgs: z.string().max(4096, "must be at most 4096 characters").refine((s) => !/[\0\n\r]/.test(s), "must not contain NUL or newline").optional(),
+      /** Disk images: `-drive file=…,format=…,if=…[,readonly=on]`. */
       disks: z.array(diskSchema()).default([]),
+      /** ISO images attached as read-only CD-ROMs (e.g. virtio-win.iso). */
       cdroms: z.array(absolutePathSchema()).default([]),
+      /** The NICs; as an output, as running, with ids, MACs and (for user NICs) the forwards QEMU really has. */
       nics: z.array(z.discriminatedUnion("type", [userNicSchema(), bridgeNicSchema()])),
+      /** How long delete waits for the guest to power off after the ACPI power button before `quit`/SIGKILL; default 30. */
       stopTimeoutSeconds: z.number().int("must be an integer").min(0, "must be 0–3600").max(3600, "must be 0–3600").default(30),
+      /** Where the VM runs (`host.netns`) and keeps its state (`host.stateDir`). */
       host: hostSchema(),
     })
     .strict();
@@ -152,16 +185,22 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
     });
 }
 
+/** Inputs as a program gives them: the SDK's `QemuVmArgs` are derived from this. */
+export type QemuVmInputsIn = z.input<ReturnType<typeof qemuVmInputsSchema>>;
+
+/** Inputs after check: NIC ids and MACs filled in. */
 export type QemuVmInputs = z.infer<ReturnType<typeof qemuVmInputsSchema>>;
 export type QemuVmNic = QemuVmInputs["nics"][number];
 
 /** State: inputs as observed plus runtime outputs. */
 export interface QemuVmState extends QemuVmInputs {
-  /** Random id of this VM instance, new at every (re)start: dependents (PortForward) use it to follow restarts. */
+  /** Random id, new whenever QEMU is (re)started; give it to a PortForward so forwards follow restarts. */
   instanceId: string;
   /** QEMU's pid while it runs. */
   pid?: number;
+  /** The QMP unix socket. */
   qmpSocket: string;
+  /** The guest's serial console log. */
   serialLog: string;
   /** Each NIC's MAC, by position. */
   macs: string[];

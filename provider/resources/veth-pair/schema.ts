@@ -6,33 +6,50 @@ import { interfaceNameSchema, netnsNameSchema } from "../common/naming";
 export function vethPairInputsSchema() {
   return z
     .object({
+      /** Name of the first end (1–15 characters). Default: the resource name plus a random suffix. */
       name: interfaceNameSchema(),
+      /** Name of the other end (1–15 characters). */
       peerName: interfaceNameSchema(),
+      /** Network namespace the other end goes to (default: the same as `host.netns`). */
       peerNetns: netnsNameSchema().optional(),
+      /** Both ends administratively up (default true). */
       up: z.boolean().default(true),
+      /** Manage a pair that already exists instead of failing; delete then leaves it in place. */
       adopt: z.boolean().default(false),
+      /** Where the first end lives (default: the root network namespace). */
       host: hostSchema(),
     })
     .strict();
 }
+
+/** Inputs as a program gives them: the SDK's `VethPairArgs` are derived from this. */
+export type VethPairInputsIn = z.input<ReturnType<typeof vethPairInputsSchema>>;
 
 /** Inputs after check. `peerNetns` unset: the peer lives in the same namespace as `name` (`host.netns`). */
 export type VethPairInputs = z.infer<ReturnType<typeof vethPairInputsSchema>>;
 
 /** State: every input as observed on the host, plus identity and ownership. */
 export interface VethPairState {
+  /** Name of the first end; pass it to PhysicalPortAttachment to enslave it. */
   name: string;
+  /** Name of the other end. */
   peerName: string;
+  /** Namespace of the other end (unset: the same as `host.netns`). */
   peerNetns?: string;
-  /** True when both ends are administratively up. */
+  /** True when both ends are administratively up (as observed). */
   up: boolean;
+  /** Whether an existing pair is managed instead of failing. */
   adopt: boolean;
+  /** Where the first end lives. */
   host: HostInput;
+  /** MAC address of the first end. */
   macAddress: string;
+  /** MAC address of the other end. */
   peerMacAddress: string;
   /** Kernel interface index of `name` (in its namespace): tells our link from a later one of the same name. */
   ifindex: number;
+  /** Kernel interface index of the other end (in its namespace). */
   peerIfindex: number;
-  /** False when adopted: delete then leaves the pair in place. */
+  /** True when this resource created the pair (false when adopted: delete then leaves it). */
   created: boolean;
 }

@@ -20,6 +20,7 @@ test("explicit vmInstanceId and host win over the VM's", () => {
 
 test("given a VM name, the props carry it as is", () => {
   expect(portForwardProps("dns", { vm: "db", protocol: "udp", hostPort: 5353, guestPort: 53 })).toEqual({
+    __owner: expect.any(String),
     __resourceName: "dns",
     vm: "db",
     vmInstanceId: undefined,

@@ -3,6 +3,7 @@
  */
 import { ChildProcess, spawn, SpawnOptions } from "node:child_process";
 import * as path from "node:path";
+import * as readline from "node:readline";
 
 /** Children still alive, so an exiting driver process can kill them (by PID) instead of orphaning them. */
 const live = new Set<ChildProcess>();
@@ -42,21 +43,8 @@ export function spawnTracked(
 }
 
 function forwardLines(stream: NodeJS.ReadableStream, onLine?: (line: string) => void): void {
-  let buffer = "";
-  stream.setEncoding("utf8");
-  stream.on("data", (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl).replace(/\r$/, "");
-      buffer = buffer.slice(nl + 1);
-      onLine?.(line);
-    }
-  });
-  stream.on("end", () => {
-    if (buffer.length > 0) onLine?.(buffer);
-    buffer = "";
-  });
+  // readline drains the pipe even without a listener (a full pipe would block the child) and splits \n and \r\n.
+  readline.createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => onLine?.(line));
 }
 
 /** Resolves with the exit code (or -1 for a signal) once the child has exited and its pipes are drained. */

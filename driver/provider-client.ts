@@ -236,21 +236,8 @@ export class ProviderClient {
   }
 
   /** Diff: `olds` are the old *outputs* (as the engine sends them), `news` the checked new inputs. */
-  async diff(args: {
-    urn: string;
-    id: string;
-    olds: PropertyMap;
-    news: PropertyMap;
-    oldInputs?: PropertyMap;
-    ignoreChanges?: string[];
-  }): Promise<DiffResult> {
-    const req = new provproto.DiffRequest();
-    setIdentity(req, args.urn);
-    req.setId(args.id);
-    req.setOlds(toStruct(args.olds));
-    req.setNews(toStruct(args.news));
-    if (args.oldInputs) req.setOldInputs(toStruct(args.oldInputs));
-    req.setIgnorechangesList(args.ignoreChanges ?? []);
+  async diff(args: ChangeArgs): Promise<DiffResult> {
+    const req = setChange(new provproto.DiffRequest(), args);
     const res = await this.call<provproto.DiffResponse>("Diff", args.urn, (cb) => this.client.diff(req, cb));
     const changes = res.getChanges();
     return {
@@ -279,10 +266,7 @@ export class ProviderClient {
 
   /** Read: `properties` are the stored outputs, `inputs` the stored inputs; a result without `id` means gone. */
   async read(args: { urn: string; id: string; properties: PropertyMap; inputs?: PropertyMap }): Promise<ReadResult> {
-    const req = new provproto.ReadRequest();
-    setIdentity(req, args.urn);
-    req.setId(args.id);
-    req.setProperties(toStruct(args.properties));
+    const req = setStored(new provproto.ReadRequest(), args);
     if (args.inputs) req.setInputs(toStruct(args.inputs));
     const res = await this.call<provproto.ReadResponse>("Read", args.urn, (cb) => this.client.read(req, cb));
     const id = res.getId();
@@ -295,22 +279,8 @@ export class ProviderClient {
   }
 
   /** Update: `olds` are the old outputs, `news` the checked new inputs. */
-  async update(args: {
-    urn: string;
-    id: string;
-    olds: PropertyMap;
-    news: PropertyMap;
-    oldInputs?: PropertyMap;
-    ignoreChanges?: string[];
-    preview?: boolean;
-  }): Promise<{ properties: PropertyMap }> {
-    const req = new provproto.UpdateRequest();
-    setIdentity(req, args.urn);
-    req.setId(args.id);
-    req.setOlds(toStruct(args.olds));
-    req.setNews(toStruct(args.news));
-    if (args.oldInputs) req.setOldInputs(toStruct(args.oldInputs));
-    req.setIgnorechangesList(args.ignoreChanges ?? []);
+  async update(args: ChangeArgs & { preview?: boolean }): Promise<{ properties: PropertyMap }> {
+    const req = setChange(new provproto.UpdateRequest(), args);
     req.setPreview(args.preview ?? false);
     const res = await this.call<provproto.UpdateResponse>("Update", args.urn, (cb) => this.client.update(req, cb));
     return { properties: fromStruct(res.getProperties()) };
@@ -318,10 +288,7 @@ export class ProviderClient {
 
   /** Delete: `properties` are the stored outputs (they carry `__provider`). */
   async delete(args: { urn: string; id: string; properties: PropertyMap; oldInputs?: PropertyMap }): Promise<void> {
-    const req = new provproto.DeleteRequest();
-    setIdentity(req, args.urn);
-    req.setId(args.id);
-    req.setProperties(toStruct(args.properties));
+    const req = setStored(new provproto.DeleteRequest(), args);
     if (args.oldInputs) req.setOldInputs(toStruct(args.oldInputs));
     await this.call<emptyproto.Empty>("Delete", args.urn, (cb) => this.client.delete(req, cb));
   }
@@ -333,6 +300,35 @@ export class ProviderClient {
     this.client.close();
     await killAndWait(this.child);
   }
+}
+
+/** What Diff and Update both take: the old outputs and inputs, the checked new inputs. */
+interface ChangeArgs {
+  urn: string;
+  id: string;
+  olds: PropertyMap;
+  news: PropertyMap;
+  oldInputs?: PropertyMap;
+  ignoreChanges?: string[];
+}
+
+/** Fill the fields DiffRequest and UpdateRequest share. */
+function setChange<R extends provproto.DiffRequest | provproto.UpdateRequest>(req: R, args: ChangeArgs): R {
+  setIdentity(req, args.urn);
+  req.setId(args.id);
+  req.setOlds(toStruct(args.olds));
+  req.setNews(toStruct(args.news));
+  if (args.oldInputs) req.setOldInputs(toStruct(args.oldInputs));
+  req.setIgnorechangesList(args.ignoreChanges ?? []);
+  return req;
+}
+
+/** Fill the fields ReadRequest and DeleteRequest share: the resource and its stored outputs. */
+function setStored<R extends provproto.ReadRequest | provproto.DeleteRequest>(req: R, args: { urn: string; id: string; properties: PropertyMap }): R {
+  setIdentity(req, args.urn);
+  req.setId(args.id);
+  req.setProperties(toStruct(args.properties));
+  return req;
 }
 
 function setIdentity(

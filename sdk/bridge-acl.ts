@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BridgeAclInputsIn, BridgeAclState } from "../provider/resources/bridge-acl/schema";
-import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import type { bridgeAclInputsSchema, BridgeAclState } from "../provider/resources/bridge-acl/schema";
+import type { OutputsOf, SchemaArgs, StateKeys } from "./resource-types";
 import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
 /**
  * Arguments of a {@link BridgeAcl}, derived from the provider's input schema (each property documented there).
  * @interface
  */
-export type BridgeAclArgs = ArgsOf<BridgeAclInputsIn, "name">;
+export type BridgeAclArgs = SchemaArgs<typeof bridgeAclInputsSchema, "name">;
 
 const STATE_KEYS: StateKeys<BridgeAclState> = {
   name: undefined, bridge: undefined, action: undefined, confPath: undefined, host: undefined, line: undefined, warnings: undefined

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BridgeInputsIn, BridgeState } from "../provider/resources/bridge/schema";
-import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import type { bridgeInputsSchema, BridgeState } from "../provider/resources/bridge/schema";
+import type { OutputsOf, SchemaArgs, StateKeys } from "./resource-types";
 import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
 /**
@@ -8,7 +8,7 @@ import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
  * Optional properties left unset are not managed (the host's value is kept).
  * @interface
  */
-export type BridgeArgs = ArgsOf<BridgeInputsIn, "name">;
+export type BridgeArgs = SchemaArgs<typeof bridgeInputsSchema, "name">;
 
 const STATE_KEYS: StateKeys<BridgeState> = {
   name: undefined, addresses: undefined, mtu: undefined, stp: undefined, up: undefined, adopt: undefined,

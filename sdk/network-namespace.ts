@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkNamespaceInputsIn, NetworkNamespaceState } from "../provider/resources/network-namespace/schema";
-import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import type { networkNamespaceInputsSchema, NetworkNamespaceState } from "../provider/resources/network-namespace/schema";
+import type { OutputsOf, SchemaArgs, StateKeys } from "./resource-types";
 import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
 /**
  * Arguments of a {@link NetworkNamespace}, derived from the provider's input schema (each property documented there).
  * @interface
  */
-export type NetworkNamespaceArgs = ArgsOf<NetworkNamespaceInputsIn, "name">;
+export type NetworkNamespaceArgs = SchemaArgs<typeof networkNamespaceInputsSchema, "name">;
 
 const STATE_KEYS: StateKeys<NetworkNamespaceState> = {
   name: undefined, adopt: undefined, created: undefined

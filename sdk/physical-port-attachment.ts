@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PhysicalPortAttachmentInputsIn, PhysicalPortAttachmentState } from "../provider/resources/physical-port-attachment/schema";
-import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import type { physicalPortAttachmentInputsSchema, PhysicalPortAttachmentState } from "../provider/resources/physical-port-attachment/schema";
+import type { OutputsOf, SchemaArgs, StateKeys } from "./resource-types";
 import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
 /**
@@ -13,7 +13,7 @@ export type MovedRoute = PhysicalPortAttachmentState["movedRoutes"][number];
  * Arguments of a {@link PhysicalPortAttachment}, derived from the provider's input schema (each property documented there).
  * @interface
  */
-export type PhysicalPortAttachmentArgs = ArgsOf<PhysicalPortAttachmentInputsIn>;
+export type PhysicalPortAttachmentArgs = SchemaArgs<typeof physicalPortAttachmentInputsSchema>;
 
 const STATE_KEYS: StateKeys<PhysicalPortAttachmentState> = {
   bridge: undefined, port: undefined, moveAddresses: undefined, host: undefined, portUp: undefined, portMacAddress: undefined, movedAddresses: undefined, movedRoutes: undefined, movedTo: undefined, preexisting: undefined

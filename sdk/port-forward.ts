@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PortForwardInputsIn, PortForwardState } from "../provider/resources/port-forward/schema";
+import type { portForwardInputsSchema, PortForwardState } from "../provider/resources/port-forward/schema";
 import type { HostArgs } from "./host";
-import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import type { OutputsOf, SchemaArgs, StateKeys } from "./resource-types";
 import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
 /**
@@ -20,7 +20,7 @@ export interface PortForwardVm {
  * `vm` also takes a QemuVm.
  * @interface
  */
-export type PortForwardArgs = Omit<ArgsOf<PortForwardInputsIn>, "vm" | "name"> & {
+export type PortForwardArgs = Omit<SchemaArgs<typeof portForwardInputsSchema>, "vm" | "name"> & {
   /** The VM: a QemuVm (its name, instanceId and host are passed for you) or a VM's name. */
   vm: PortForwardVm | pulumi.Input<string>;
 };

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { NIC_MODELS, QemuVmInputsIn, QemuVmState } from "../provider/resources/qemu-vm/schema";
-import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import type { z } from "zod";
+import type { NIC_MODELS, qemuVmInputsSchema, QemuVmState } from "../provider/resources/qemu-vm/schema";
+import type { ArgsOf, OutputsOf, SchemaArgs, StateKeys } from "./resource-types";
 import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
 /** NIC device models; use e1000 for guests without virtio drivers (Windows before virtio-win is installed). */
 export type QemuNicModel = (typeof NIC_MODELS)[number];
 
-type NicIn = QemuVmInputsIn["nics"][number];
+type VmIn = z.input<ReturnType<typeof qemuVmInputsSchema>>;
+type NicIn = VmIn["nics"][number];
 
 /**
  * A user-mode NIC: `-netdev user,id=net0,hostfwd=… -device virtio-net-pci,netdev=net0,mac=…`.
@@ -30,14 +32,14 @@ export type QemuHostForwardArgs = ArgsOf<NonNullable<Extract<NicIn, { type: "use
  * A disk image: `-drive file=…,format=…,if=…[,readonly=on]`.
  * @interface
  */
-export type QemuDiskArgs = ArgsOf<NonNullable<QemuVmInputsIn["disks"]>[number]>;
+export type QemuDiskArgs = ArgsOf<NonNullable<VmIn["disks"]>[number]>;
 
 /**
  * Arguments of a {@link QemuVm}, derived from the provider's input schema (each property documented there). Every
  * hardware change replaces the VM (stop, then start); inline hostForwards change live.
  * @interface
  */
-export type QemuVmArgs = ArgsOf<QemuVmInputsIn, "name">;
+export type QemuVmArgs = SchemaArgs<typeof qemuVmInputsSchema, "name">;
 
 const STATE_KEYS: StateKeys<QemuVmState> = {
   name: undefined, memoryMiB: undefined, cpus: undefined, accel: undefined, machine: undefined, cpuModel: undefined,

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
 
 /** A value the SDK takes for a schema property: at every depth, any part may be a `pulumi.Input`. */
 export type InputOf<T> = pulumi.Input<InputsOf<T>>;
@@ -16,6 +17,12 @@ export type InputsOf<T> = T extends readonly (infer U)[] ? InputOf<U>[] : T exte
 export type ArgsOf<In, Auto extends keyof In = never> = {
   [K in keyof Omit<In, Auto>]: InputOf<Omit<In, Auto>[K]>;
 } & { [K in Auto]?: InputOf<In[K]> };
+
+/** {@link ArgsOf} the input type (`z.input`) of a provider schema factory such as `bridgeInputsSchema`. */
+export type SchemaArgs<F extends (...a: never[]) => z.ZodTypeAny, Auto extends keyof z.input<ReturnType<F>> = never> = ArgsOf<
+  z.input<ReturnType<F>>,
+  Auto
+>;
 
 /** A resource's outputs derived from its state type: every property as a `pulumi.Output`. */
 export type OutputsOf<State> = { readonly [K in keyof State]-?: pulumi.Output<State[K]> };

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { VethPairInputsIn, VethPairState } from "../provider/resources/veth-pair/schema";
-import type { ArgsOf, OutputsOf, StateKeys } from "./resource-types";
+import type { vethPairInputsSchema, VethPairState } from "../provider/resources/veth-pair/schema";
+import type { OutputsOf, SchemaArgs, StateKeys } from "./resource-types";
 import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 
 /**
  * Arguments of a {@link VethPair}, derived from the provider's input schema (each property documented there).
  * @interface
  */
-export type VethPairArgs = ArgsOf<VethPairInputsIn, "name">;
+export type VethPairArgs = SchemaArgs<typeof vethPairInputsSchema, "name">;
 
 const STATE_KEYS: StateKeys<VethPairState> = {
   name: undefined, peerName: undefined, peerNetns: undefined, up: undefined, adopt: undefined, host: undefined, macAddress: undefined, peerMacAddress: undefined, ifindex: undefined, peerIfindex: undefined, created: undefined

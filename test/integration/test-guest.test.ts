@@ -15,6 +15,7 @@ import {
   guestKernelArgs,
   type TestGuest,
 } from "../support/guest";
+import { pollUntil } from "../support/processes";
 
 const BOOT_DEADLINE_MS = 180_000; // TCG on a busy 2-core runner can be slow
 const POLL_MS = 200;
@@ -103,12 +104,7 @@ function readSerial(vm: Vm): string {
  * they are up, before the guest prints READY (which waits for DHCP), so a banner does not mean READY is logged yet.
  */
 async function serialWith(vm: Vm, marker: string, deadlineMs = 30_000): Promise<string> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const text = readSerial(vm);
-    if (text.includes(marker) || Date.now() > until) return text;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return pollUntil(() => (readSerial(vm).includes(marker) ? readSerial(vm) : undefined), deadlineMs, () => "").catch(() => readSerial(vm));
 }
 
 /** One connect attempt: resolves with the first line received, or "" if the connection closed/stalled. */
@@ -133,14 +129,14 @@ function tryBanner(port: number): Promise<string> {
 
 /** Polls the forwarded port until the guest answers a banner line; slirp accepts before the guest listens. */
 async function waitForBanner(vm: Vm, port: number): Promise<string> {
-  const deadline = Date.now() + BOOT_DEADLINE_MS;
-  while (Date.now() < deadline) {
-    if (vm.hasExited()) throw new Error(`QEMU exited early: ${vm.stderr()}\nserial:\n${readSerial(vm)}`);
-    const line = await tryBanner(port);
-    if (line) return line;
-    await sleep(POLL_MS);
-  }
-  throw new Error(`no banner on 127.0.0.1:${port} within ${BOOT_DEADLINE_MS} ms\nserial:\n${readSerial(vm)}`);
+  return pollUntil(
+    async () => {
+      if (vm.hasExited()) throw new Error(`QEMU exited early: ${vm.stderr()}\nserial:\n${readSerial(vm)}`);
+      return (await tryBanner(port)) || undefined;
+    },
+    BOOT_DEADLINE_MS,
+    () => `no banner on 127.0.0.1:${port} within ${BOOT_DEADLINE_MS} ms\nserial:\n${readSerial(vm)}`,
+  );
 }
 
 /** Minimal QMP client: sends qmp_capabilities, then one command, and returns its response. */

@@ -54,6 +54,13 @@ export class TestNamespaces {
   }
 }
 
+/** Namespaces for a suite, removed after each test (even a failed one). Call at describe level. */
+export function namespacesPerTest(): TestNamespaces {
+  const spaces = new TestNamespaces();
+  afterEach(() => spaces.cleanup());
+  return spaces;
+}
+
 /** `ip -j -d addr show` of a namespace, parsed (tests re-read the kernel). */
 export function linksIn(netns: string): Array<Record<string, any>> {
   const out = sh(["ip", "-n", netns, "-j", "-d", "addr", "show"]).trim();

@@ -1,5 +1,5 @@
 import type { Host } from "../host";
-import { isFailure } from "../runner/command-error";
+import { unlessGone } from "../runner/command-error";
 
 /** Create a bridge. Rejects with kind "exists" when a link of that name exists. */
 export async function addBridge(host: Host, name: string, opts: { stp?: boolean; mtu?: number } = {}): Promise<void> {
@@ -14,13 +14,8 @@ export function setBridgeStp(host: Host, name: string, stp: boolean): Promise<vo
 }
 
 /** Delete a link; already gone is success. */
-export async function deleteLink(host: Host, name: string): Promise<void> {
-  try {
-    await host.ipWrite(["link", "delete", "dev", name]);
-  } catch (e) {
-    if (isFailure(e, "not-found")) return;
-    throw e;
-  }
+export function deleteLink(host: Host, name: string): Promise<void> {
+  return unlessGone(host.ipWrite(["link", "delete", "dev", name]));
 }
 
 /** Set a link administratively up or down. */

@@ -1,5 +1,5 @@
 import type { CommandRunner } from "../runner/types";
-import { isFailure } from "../runner/command-error";
+import { unlessGone } from "../runner/command-error";
 
 /** Network namespaces on the machine, by name (`ip -j netns list`). */
 export async function listNetns(runner: CommandRunner): Promise<Set<string>> {
@@ -26,11 +26,6 @@ export async function netnsLabel(runner: CommandRunner, name: string): Promise<s
 }
 
 /** Delete a namespace; already gone is success. */
-export async function deleteNetns(runner: CommandRunner, name: string): Promise<void> {
-  try {
-    await runner.run(["ip", "netns", "delete", name]);
-  } catch (e) {
-    if (isFailure(e, "not-found")) return;
-    throw e;
-  }
+export function deleteNetns(runner: CommandRunner, name: string): Promise<void> {
+  return unlessGone(runner.run(["ip", "netns", "delete", name]));
 }

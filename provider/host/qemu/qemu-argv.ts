@@ -1,3 +1,4 @@
+import { formatHostFwdRule } from "./hostfwd";
 import { qemuOpts, qemuOptValue } from "./qemu-escape";
 
 /** The QEMU binary launched for every VM (found on PATH). */
@@ -9,7 +10,7 @@ export const DEFAULT_BRIDGE_HELPER = "/usr/lib/qemu/qemu-bridge-helper";
 /** One user-mode (slirp) host forward: host `hostAddress:hostPort` → guest `guestPort`. */
 export interface HostForwardSpec {
   protocol: "tcp" | "udp";
-  /** `0.0.0.0` means every host address (QEMU's empty address). */
+  /** `0.0.0.0` means every host address. */
   hostAddress: string;
   hostPort: number;
   guestPort: number;
@@ -51,12 +52,6 @@ export interface QemuRuntimeFiles {
   serialLog: string;
 }
 
-/** `tcp:127.0.0.1:2222-:22`; every host address is written as QEMU's empty address (`tcp::2222-:22`). Pure. */
-export function hostfwdRule(f: HostForwardSpec): string {
-  const addr = f.hostAddress === "0.0.0.0" ? "" : f.hostAddress;
-  return `${f.protocol}:${addr}:${f.hostPort}-:${f.guestPort}`;
-}
-
 /** `-accel` options: `auto` lists kvm then tcg, and QEMU itself falls back to tcg when KVM cannot initialize. */
 export function accelArgs(accel: QemuVmSpec["accel"]): string[] {
   if (accel === "auto") return ["-accel", "kvm", "-accel", "tcg"];
@@ -66,7 +61,7 @@ export function accelArgs(accel: QemuVmSpec["accel"]): string[] {
 function nicArgs(nic: NicSpec): string[] {
   const netdev =
     nic.type === "user"
-      ? qemuOpts("user", [["id", nic.id], ...nic.hostForwards.map((f) => ["hostfwd", hostfwdRule(f)] as const)])
+      ? qemuOpts("user", [["id", nic.id], ...nic.hostForwards.map((f) => ["hostfwd", formatHostFwdRule(f)] as const)])
       : qemuOpts("bridge", [["id", nic.id], ["br", nic.bridge], ["helper", nic.helper]]);
   const device = qemuOpts(qemuOptValue(nic.model), [["netdev", nic.id], ["mac", nic.mac]]);
   return ["-netdev", netdev, "-device", device];

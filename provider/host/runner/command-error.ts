@@ -86,6 +86,15 @@ export function formatArgv(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
 }
 
+/** Run a teardown command; the object being already gone ("not-found") is success. */
+export async function unlessGone(command: Promise<unknown>): Promise<void> {
+  try {
+    await command;
+  } catch (e) {
+    if (!isFailure(e, "not-found")) throw e;
+  }
+}
+
 /** True when `e` is a CommandError of one of the given kinds. */
 export function isFailure(e: unknown, ...kinds: FailureKind[]): e is CommandError {
   return e instanceof CommandError && (kinds.length === 0 || kinds.includes(e.kind));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostSchema, type HostInput } from "../common/host-schema";
+import { hostSchema } from "../common/host-schema";
 import { absolutePathSchema, interfaceNameSchema } from "../common/naming";
 
 /** Inputs of a BridgeAcl (schemas are built on demand: zod objects must not be captured by serialized closures). */
@@ -30,24 +30,17 @@ export function bridgeAclInputsSchema() {
     .strict();
 }
 
-/** Inputs as a program gives them: the SDK's `BridgeAclArgs` are derived from this. */
-export type BridgeAclInputsIn = z.input<ReturnType<typeof bridgeAclInputsSchema>>;
-
 /** Inputs after check. */
 export type BridgeAclInputs = z.infer<ReturnType<typeof bridgeAclInputsSchema>>;
 
 /** State: inputs as observed plus the resolved file, our exact line and warnings. */
-export interface BridgeAclState {
+export interface BridgeAclState extends Required<BridgeAclInputs> {
   /** Owner tag in the marker comment above our line. */
   name: string;
-  /** The bridge the entry is about. */
-  bridge: string;
   /** The action as it is in the file (refresh shows a hand edit). */
   action: "allow" | "deny";
   /** The file our entry is in (resolved from the input or the default for host.netns). */
   confPath: string;
-  /** Where the helper runs. */
-  host: HostInput;
   /** Our line exactly as it is in the file. */
   line: string;
   /** Reasons the entry may not do what is expected (deny overriding it, `allow all`, helper not setuid …). */

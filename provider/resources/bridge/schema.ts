@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { addressIdentity, parseCidr } from "../../host/ip/cidr-list";
-import { hostSchema, type HostInput } from "../common/host-schema";
+import { hostSchema } from "../common/host-schema";
 import { interfaceNameSchema } from "../common/naming";
+import { macAddressSchema } from "../common/value-schemas";
 
 /** Linux's MTU limits for a bridge (min_mtu/max_mtu that `ip -d link` reports). */
 export const MTU_MIN = 68;
@@ -39,15 +40,6 @@ export function addressListSchema() {
         });
     });
   });
-}
-
-/** A unicast MAC address, canonical lower-case. */
-export function macAddressSchema() {
-  return z
-    .string()
-    .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "must be a MAC address like 52:54:00:12:34:56")
-    .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, "must be a unicast address (the first octet's lowest bit clear)")
-    .transform((m) => m.toLowerCase());
 }
 
 /**
@@ -99,9 +91,6 @@ export function bridgeInputsSchema() {
     .strict();
 }
 
-/** Inputs as a program gives them (before defaults): the SDK's `BridgeArgs` are derived from this. */
-export type BridgeInputsIn = z.input<ReturnType<typeof bridgeInputsSchema>>;
-
 /**
  * Inputs after check. Optional properties left unset are not managed: the bridge keeps whatever
  * the host has (a new bridge gets the kernel's defaults: MTU 1500, STP off, no addresses).
@@ -109,23 +98,11 @@ export type BridgeInputsIn = z.input<ReturnType<typeof bridgeInputsSchema>>;
 export type BridgeInputs = z.infer<ReturnType<typeof bridgeInputsSchema>>;
 
 /** State: every input as observed on the host, plus identity and ownership. The SDK's outputs are derived from it. */
-export interface BridgeState {
+export interface BridgeState extends Required<BridgeInputs> {
   /** The interface name; pass it to BridgeAcl, PhysicalPortAttachment and QemuVm NICs. */
   name: string;
   /** Addresses on the bridge as observed: canonical CIDRs, IPv4 first, in numeric order (kernel-made IPv6 link-local left out). */
   addresses: string[];
-  /** MTU as observed. */
-  mtu: number;
-  /** Spanning Tree Protocol as observed. */
-  stp: boolean;
-  /** Administratively up, as observed. */
-  up: boolean;
-  /** Whether an existing bridge is managed instead of failing. */
-  adopt: boolean;
-  /** Where the bridge lives. */
-  host: HostInput;
-  /** The bridge's MAC address. */
-  macAddress: string;
   /** The kernel's interface index. */
   ifindex: number;
   /** True when this resource created the bridge (false when adopted: delete then leaves it). */

@@ -13,9 +13,6 @@ export function networkNamespaceInputsSchema() {
     .strict();
 }
 
-/** Inputs as a program gives them: the SDK's `NetworkNamespaceArgs` are derived from this. */
-export type NetworkNamespaceInputsIn = z.input<ReturnType<typeof networkNamespaceInputsSchema>>;
-
 /** Inputs after check. */
 export type NetworkNamespaceInputs = z.infer<ReturnType<typeof networkNamespaceInputsSchema>>;
 

@@ -29,9 +29,6 @@ export function physicalPortAttachmentInputsSchema() {
     });
 }
 
-/** Inputs as a program gives them: the SDK's `PhysicalPortAttachmentArgs` are derived from this. */
-export type PhysicalPortAttachmentInputsIn = z.input<ReturnType<typeof physicalPortAttachmentInputsSchema>>;
-
 /** Inputs after check. */
 export type PhysicalPortAttachmentInputs = z.infer<ReturnType<typeof physicalPortAttachmentInputsSchema>>;
 

@@ -1,29 +1,8 @@
 import { z } from "zod";
 import { hostSchema } from "../common/host-schema";
-import { isIpv4, isNetdevId } from "../../host/qemu/hostfwd";
+import { isNetdevId } from "../../host/qemu/hostfwd";
+import { ipv4Schema, portSchema, vmNameSchema } from "../common/value-schemas";
 import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
-
-function portSchema() {
-  return z
-    .number({ invalid_type_error: "must be a port number" })
-    .int("must be a whole number")
-    .min(1, "must be between 1 and 65535")
-    .max(65535, "must be between 1 and 65535");
-}
-
-function ipv4Schema() {
-  return z.string().refine(isIpv4, "must be an IPv4 address like 127.0.0.1 (QEMU 7.2 forwards IPv4 only; use 0.0.0.0 for any)");
-}
-
-/** A QemuVm name: it names the VM's state directory, so it must be a plain file name. */
-export function vmNameSchema() {
-  return z
-    .string({ required_error: "is required: the QemuVm (or its name) whose user-mode network forwards the port" })
-    .min(1, "must not be empty")
-    .max(63, "must be at most 63 characters")
-    .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits and _ . - (it names the VM's state directory)")
-    .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");
-}
 
 /** Inputs of a PortForward (built on demand: zod objects must not be captured by serialized closures). */
 export function portForwardInputsSchema() {
@@ -63,9 +42,6 @@ export function portForwardInputsSchema() {
         ctx.addIssue({ code: "custom", path: ["vm"], message: `the VM's QMP socket path ${sock} is ${sock.length} characters, over the unix socket limit of ${UNIX_PATH_MAX}: no such VM can exist; use the QemuVm's name and host.stateDir` });
     });
 }
-
-/** Inputs as a program gives them: the SDK's `PortForwardArgs` are derived from this. */
-export type PortForwardInputsIn = z.input<ReturnType<typeof portForwardInputsSchema>>;
 
 /** Inputs after check. */
 export type PortForwardInputs = z.infer<ReturnType<typeof portForwardInputsSchema>>;

@@ -1,39 +1,12 @@
 import { z } from "zod";
 import { absolutePathSchema, interfaceNameSchema } from "../common/naming";
 import { hostSchema } from "../common/host-schema";
+import { ipv4Schema, macAddressSchema, portSchema, vmNameSchema } from "../common/value-schemas";
 import { DEFAULT_BRIDGE_HELPER } from "../../host/qemu/qemu-argv";
-import { isUnicastMac } from "../../host/qemu/mac-address";
 import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
-
-/** VM names become a directory under stateDir and QEMU's `-name`: no path can escape, no comma. */
-export function vmNameSchema() {
-  return z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "must be 1–63 characters of letters, digits and _ . -, starting with a letter or digit");
-}
 
 /** NIC models QEMU's x86 machines offer; e1000 for guests without virtio drivers (Windows before virtio-win). */
 export const NIC_MODELS = ["virtio-net-pci", "e1000", "e1000e", "rtl8139", "vmxnet3"] as const;
-
-function macSchema() {
-  return z
-    .string()
-    .regex(/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/, "must be a MAC address like 52:54:00:12:34:56")
-    .transform((s) => s.toLowerCase())
-    .refine(isUnicastMac, "must be a unicast MAC (the first octet must be even), e.g. 52:54:00:…");
-}
-
-function portSchema() {
-  return z.number().int("must be an integer").min(1, "must be 1–65535").max(65535, "must be 1–65535");
-}
-
-/** A plain IPv4 address (what slirp's hostfwd accepts); "" means every address. */
-function ipv4Schema() {
-  return z
-    .string()
-    .regex(/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$|^$/, "must be an IPv4 address such as 127.0.0.1 (or empty / 0.0.0.0 for every address)")
-    .transform((s) => (s === "" ? "0.0.0.0" : s));
-}
 
 function nicIdSchema() {
   return z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,31}$/, "must start with a letter and contain only letters, digits and _ . - (a QEMU id, max 32)");
@@ -46,7 +19,7 @@ export function hostForwardSchema() {
       /** Default "tcp". */
       protocol: z.enum(["tcp", "udp"]).default("tcp"),
       /** IPv4 address to listen on in the VM's network namespace; default "0.0.0.0" (every address, like `hostfwd=tcp::2222-:22`). */
-      hostAddress: ipv4Schema().default("0.0.0.0"),
+      hostAddress: z.union([ipv4Schema(), z.literal("").transform(() => "0.0.0.0")]).default("0.0.0.0"),
       /** Port to listen on (1–65535). */
       hostPort: portSchema(),
       /** Guest port (1–65535). */
@@ -65,7 +38,7 @@ function userNicSchema() {
       /** Default "virtio-net-pci". */
       model: z.enum(NIC_MODELS).default("virtio-net-pci"),
       /** Default: stable 52:54:00:xx:xx:xx derived from the VM name and NIC index. */
-      mac: macSchema().optional(),
+      mac: macAddressSchema().optional(),
       /** User-mode forwards from the host to the guest, applied live when changed. */
       hostForwards: z.array(hostForwardSchema()).default([]),
     })
@@ -89,7 +62,7 @@ function bridgeNicSchema() {
       /** Default "virtio-net-pci". */
       model: z.enum(NIC_MODELS).default("virtio-net-pci"),
       /** Default: stable 52:54:00:xx:xx:xx derived from the VM name and NIC index. */
-      mac: macSchema().optional(),
+      mac: macAddressSchema().optional(),
       /** Path of qemu-bridge-helper; default /usr/lib/qemu/qemu-bridge-helper. */
       helper: helperSchema().default(DEFAULT_BRIDGE_HELPER),
     })
@@ -184,9 +157,6 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
         ctx.addIssue({ code: "custom", path: ["name"], message: `with host.stateDir the QMP socket path ${sock} is ${sock.length} characters, over the unix socket limit of ${UNIX_PATH_MAX}: use a shorter name or stateDir` });
     });
 }
-
-/** Inputs as a program gives them: the SDK's `QemuVmArgs` are derived from this. */
-export type QemuVmInputsIn = z.input<ReturnType<typeof qemuVmInputsSchema>>;
 
 /** Inputs after check: NIC ids and MACs filled in. */
 export type QemuVmInputs = z.infer<ReturnType<typeof qemuVmInputsSchema>>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostSchema, type HostInput } from "../common/host-schema";
+import { hostSchema } from "../common/host-schema";
 import { interfaceNameSchema, netnsNameSchema } from "../common/naming";
 
 /** Inputs of a VethPair (built on demand: zod objects must not be captured by serialized closures). */
@@ -22,26 +22,15 @@ export function vethPairInputsSchema() {
     .strict();
 }
 
-/** Inputs as a program gives them: the SDK's `VethPairArgs` are derived from this. */
-export type VethPairInputsIn = z.input<ReturnType<typeof vethPairInputsSchema>>;
-
 /** Inputs after check. `peerNetns` unset: the peer lives in the same namespace as `name` (`host.netns`). */
 export type VethPairInputs = z.infer<ReturnType<typeof vethPairInputsSchema>>;
 
 /** State: every input as observed on the host, plus identity and ownership. */
-export interface VethPairState {
+export interface VethPairState extends Required<Omit<VethPairInputs, "peerNetns">>, Pick<VethPairInputs, "peerNetns"> {
   /** Name of the first end; pass it to PhysicalPortAttachment to enslave it. */
   name: string;
-  /** Name of the other end. */
-  peerName: string;
-  /** Namespace of the other end (unset: the same as `host.netns`). */
-  peerNetns?: string;
   /** True when both ends are administratively up (as observed). */
   up: boolean;
-  /** Whether an existing pair is managed instead of failing. */
-  adopt: boolean;
-  /** Where the first end lives. */
-  host: HostInput;
   /** MAC address of the first end. */
   macAddress: string;
   /** MAC address of the other end. */

@@ -1,7 +1,7 @@
 import { canonicalCidrList } from "../../../provider/host/ip/cidr-list";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
-import { linkIn, linksIn, sh, TestNamespaces } from "../../support/netns";
+import { linkIn, linksIn, sh, namespacesPerTest } from "../../support/netns";
 import { CountingRunner } from "../../support/counting-runner";
 import { makeProvider } from "../../../provider/kinds";
 
@@ -21,8 +21,7 @@ function kernelBridge(ns: string, name: string) {
 }
 
 describe("Bridge on the real host (inside test namespaces)", () => {
-  const spaces = new TestNamespaces();
-  afterEach(() => spaces.cleanup());
+  const spaces = namespacesPerTest();
 
   test("create, read, update, delete; the MTU holds when a port joins; delete is idempotent", async () => {
     const ns = spaces.create("qlbr");

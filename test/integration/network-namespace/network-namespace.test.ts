@@ -1,10 +1,9 @@
 import { checkAndCreate, testContext } from "../../support/provider-harness";
-import { netnsList, sh, TestNamespaces, uniqueName } from "../../support/netns";
+import { netnsList, sh, namespacesPerTest, uniqueName } from "../../support/netns";
 import { makeProvider } from "../../../provider/kinds";
 
 describe("NetworkNamespace on the real host", () => {
-  const spaces = new TestNamespaces();
-  afterEach(() => spaces.cleanup());
+  const spaces = namespacesPerTest();
 
   test("create, read, drift, idempotent delete", async () => {
     const p = makeProvider("NetworkNamespace", testContext());

@@ -1,12 +1,11 @@
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
-import { linkIn, sh, TestNamespaces } from "../../support/netns";
+import { linkIn, sh, namespacesPerTest } from "../../support/netns";
 import { makeProvider } from "../../../provider/kinds";
 
 const isUp = (l: Record<string, any> | undefined): boolean => Boolean(l?.flags?.includes("UP"));
 
 describe("VethPair on the real host (in test namespaces)", () => {
-  const spaces = new TestNamespaces();
-  afterEach(() => spaces.cleanup());
+  const spaces = namespacesPerTest();
 
   test("create in one namespace, read, drift, update, delete of a gone pair", async () => {
     const ns = spaces.create("qlve");

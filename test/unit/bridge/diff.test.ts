@@ -1,19 +1,9 @@
 import { diffBridge } from "../../../provider/resources/bridge/diff";
 import type { BridgeInputs, BridgeState } from "../../../provider/resources/bridge/schema";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
+import { bridgeState } from "../../support/bridge-state";
 
-const STATE: BridgeState = {
-  name: "br0",
-  addresses: ["10.0.0.1/24", "fd00::1/64"],
-  mtu: 1500,
-  stp: false,
-  up: true,
-  adopt: false,
-  host: { netns: "lab" },
-  macAddress: "02:00:00:00:00:01",
-  ifindex: 7,
-  created: true,
-};
+const STATE: BridgeState = bridgeState();
 const INPUTS: BridgeInputs = { name: "br0", addresses: ["10.0.0.1/24", "fd00::1/64"], up: true, adopt: false, host: { netns: "lab" } };
 
 const none = { changes: false, updates: [], replaces: [], deleteBeforeReplace: true };

@@ -4,21 +4,13 @@ import type { PortForwardState } from "../../../provider/resources/port-forward/
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
 
 const base = { vm: "web", hostPort: 2222, guestPort: 22 };
+/** `base` after check: the defaults written out. */
+const CHECKED = { name: "ssh", vm: "web", netdev: "net0", protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 2222, guestPort: 22, adopt: false, host: {} } as const;
 
 test("check applies defaults and labels with the resource name", () => {
   const r = portForwardHandler.check({}, { ...base, __resourceName: "ssh" });
   expect(r.failures).toEqual([]);
-  expect(r.inputs).toEqual({
-    name: "ssh",
-    vm: "web",
-    netdev: "net0",
-    protocol: "tcp",
-    hostAddress: "127.0.0.1",
-    hostPort: 2222,
-    guestPort: 22,
-    adopt: false,
-    host: {},
-  });
+  expect(r.inputs).toEqual(CHECKED);
 });
 
 test.each<[string, Record<string, unknown>, { property: string; reason: RegExp }[]]>([
@@ -54,16 +46,8 @@ test("check: unknown values in preview pass", () => {
 });
 
 const olds: PortForwardState = {
-  name: "ssh",
-  vm: "web",
+  ...CHECKED,
   vmInstanceId: "i-1",
-  netdev: "net0",
-  protocol: "tcp",
-  hostAddress: "127.0.0.1",
-  hostPort: 2222,
-  guestPort: 22,
-  adopt: false,
-  host: {},
   rule: "tcp:127.0.0.1:2222-:22",
   active: true,
   effectiveGuestAddress: "10.0.2.15",

@@ -1,22 +1,18 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { QmpBatch } from "../../../provider/resources/port-forward/qmp-batch";
 import { QmpConnectionError } from "../../../provider/host/qemu/qmp-client";
-import { FakeQmpServer } from "../qmp/fake-qmp-server";
+import { FakeQmpServer } from "../../support/fake-qmp-server";
 
 let dir: string;
 let server: FakeQmpServer;
 let sock: string;
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "qmp-batch-"));
-  sock = path.join(dir, "qmp.sock");
-  server = new FakeQmpServer(sock, (m, reply) => setTimeout(() => reply({ return: `did ${m.arguments?.["command-line"]}` }), 2));
-  await server.start();
+  server = await FakeQmpServer.inTempDir((m, reply) => setTimeout(() => reply({ return: `did ${m.arguments?.["command-line"]}` }), 2));
+  sock = server.socketPath;
+  dir = path.dirname(sock);
 });
 afterEach(async () => {
   await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("jobs arriving together share one QMP connection; each gets its own result or error", async () => {

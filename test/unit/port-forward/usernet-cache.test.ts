@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { UsernetReads } from "../../../provider/resources/port-forward/usernet-cache";
-import { FakeQmpServer } from "../qmp/fake-qmp-server";
+import { FakeQmpServer } from "../../support/fake-qmp-server";
 
 const USERNET =
   "Hub -1 (net0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n" +
@@ -12,14 +11,12 @@ let dir: string;
 let server: FakeQmpServer;
 let sock: string;
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "usernet-cache-"));
-  sock = path.join(dir, "qmp.sock");
-  server = new FakeQmpServer(sock, (_m, reply) => setTimeout(() => reply({ return: USERNET }), 10));
-  await server.start();
+  server = await FakeQmpServer.inTempDir((_m, reply) => setTimeout(() => reply({ return: USERNET }), 10));
+  sock = server.socketPath;
+  dir = path.dirname(sock);
 });
 afterEach(async () => {
   await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const usernetQueries = () => server.received.filter((m) => m.arguments?.["command-line"] === "info usernet").length;

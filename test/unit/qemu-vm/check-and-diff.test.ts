@@ -45,7 +45,7 @@ describe("QemuVm check", () => {
     ["unknown nic type", { ...ok, nics: [{ type: "tap" }] }, [["nics[0].type", /user.*bridge/]]],
     ["bad model and multicast MAC", { ...ok, nics: [{ type: "user", model: "ne2k", mac: "01:00:5e:00:00:01" }] }, [["nics[0].model", /virtio-net-pci/], ["nics[0].mac", /unicast/]]],
     ["bad port numbers and address", { ...ok, nics: [{ type: "user", hostForwards: [{ hostPort: 0, guestPort: 70000, hostAddress: "::1" }] }] }, [
-      ["nics[0].hostForwards[0].hostAddress", /IPv4/], ["nics[0].hostForwards[0].hostPort", /1–65535/], ["nics[0].hostForwards[0].guestPort", /1–65535/],
+      ["nics[0].hostForwards[0].hostAddress", /IPv4/], ["nics[0].hostForwards[0].hostPort", /between 1 and 65535/], ["nics[0].hostForwards[0].guestPort", /between 1 and 65535/],
     ]],
     ["bridge name too long, helper with a space", { ...ok, nics: [{ type: "bridge", bridge: "b".repeat(16), helper: "/usr/lib/qemu/bridge helper" }] }, [["nics[0].bridge", /15/], ["nics[0].helper", /sh -c/]]],
     ["duplicate ids, MACs and forwarded ports", { ...ok, nics: [

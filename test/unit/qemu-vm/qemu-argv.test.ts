@@ -1,4 +1,5 @@
-import { accelArgs, buildQemuArgv, hostfwdRule, type NicSpec, type QemuVmSpec } from "../../../provider/host/qemu/qemu-argv";
+import { formatHostFwdRule } from "../../../provider/host/qemu/hostfwd";
+import { accelArgs, buildQemuArgv, type NicSpec, type QemuVmSpec } from "../../../provider/host/qemu/qemu-argv";
 import { qemuOptValue } from "../../../provider/host/qemu/qemu-escape";
 import { isUnicastMac, stableMac } from "../../../provider/host/qemu/mac-address";
 import { vmPaths } from "../../../provider/host/qemu/vm-paths";
@@ -22,12 +23,12 @@ describe("qemuOptValue", () => {
   test.each(["/a\nb", "/a\0b", "/a\rb"])("rejects %j", (v) => expect(() => qemuOptValue(v)).toThrow(/NUL or newline/));
 });
 
-describe("hostfwdRule / accelArgs", () => {
+describe("hostfwd rules on the command line / accelArgs", () => {
   test.each([
-    [{ protocol: "tcp", hostAddress: "0.0.0.0", hostPort: 2222, guestPort: 22 }, "tcp::2222-:22"],
+    [{ protocol: "tcp", hostAddress: "0.0.0.0", hostPort: 2222, guestPort: 22 }, "tcp:0.0.0.0:2222-:22"],
     [{ protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 2222, guestPort: 22 }, "tcp:127.0.0.1:2222-:22"],
     [{ protocol: "udp", hostAddress: "10.1.2.3", hostPort: 5353, guestPort: 53 }, "udp:10.1.2.3:5353-:53"],
-  ] as const)("%j -> %s", (f, out) => expect(hostfwdRule(f)).toBe(out));
+  ] as const)("%j -> %s", (f, out) => expect(formatHostFwdRule(f)).toBe(out));
   test.each([
     ["tcg", ["-accel", "tcg"]],
     ["kvm", ["-accel", "kvm"]],
@@ -51,7 +52,7 @@ describe("buildQemuArgv", () => {
       "-netdev", "bridge,id=net1,br=virbr0,helper=/usr/lib/qemu/qemu-bridge-helper", "-device", "e1000,netdev=net1,mac=52:54:00:00:00:01",
     ]],
     ["user NIC with two forwards", { nics: [{ ...user, hostForwards: [{ protocol: "tcp", hostAddress: "0.0.0.0", hostPort: 2222, guestPort: 22 }, { protocol: "udp", hostAddress: "0.0.0.0", hostPort: 5353, guestPort: 53 }] }] }, [
-      "-netdev", "user,id=net0,hostfwd=tcp::2222-:22,hostfwd=udp::5353-:53", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:cc",
+      "-netdev", "user,id=net0,hostfwd=tcp:0.0.0.0:2222-:22,hostfwd=udp:0.0.0.0:5353-:53", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:cc",
     ]],
   ])("%s", (_t, over, middle) => {
     const spec = { ...base, ...over };

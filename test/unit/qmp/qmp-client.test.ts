@@ -3,7 +3,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { QmpClient, QmpConnectionError, QmpError, withQmp } from "../../../provider/host/qemu/qmp-client";
-import { FakeQmpServer, type Behaviour } from "./fake-qmp-server";
+import { FakeQmpServer, type Behaviour } from "../../support/fake-qmp-server";
 
 let dir: string;
 let server: FakeQmpServer | undefined;

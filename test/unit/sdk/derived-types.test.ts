@@ -24,6 +24,7 @@ test("a property added to a schema appears in the SDK's args, as an Input at eve
   // @ts-expect-error -- a required schema property is required in the SDK too
   const missing: ExtendedArgs = { tags: [] };
   expect([withVlan, refused, missing]).toHaveLength(3);
+  expect(Object.keys(extended().shape)).toEqual(["name", "mtu", "tags", "vlan"]);
   assertType<Equal<keyof ExtendedArgs, "name" | "mtu" | "tags" | "vlan">>();
 });
 

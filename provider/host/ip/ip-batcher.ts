@@ -75,10 +75,12 @@ export class IpBatcher {
     const input = batch.map((p) => p.args.join(" ")).join("\n") + "\n";
     const argv = [...this.prefix, "-force", "-batch", "-"];
     let stderr = "";
+    let exitCode = 0;
     let failedWhole: unknown;
     try {
       const r = await this.runner.run(argv, { input, okExitCodes: [0, 1] });
       stderr = r.stderr;
+      exitCode = r.exitCode;
     } catch (e) {
       failedWhole = e;
     } finally {
@@ -88,13 +90,40 @@ export class IpBatcher {
       for (const p of batch) p.reject(failedWhole);
       return;
     }
-    const failures = attributeBatchErrors(stderr);
+    const failures = batchFailures(stderr, exitCode, batch.length);
     batch.forEach((p, i) => {
       const err = failures.get(i + 1);
       if (err === undefined) p.resolve();
       else p.reject(new CommandError({ argv: [...this.prefix, ...p.args], exitCode: 2, stdout: "", stderr: err }));
     });
   }
+}
+
+/**
+ * Every line of a batch of `lineCount` lines that failed or may not have run, with the error for it. Why more than
+ * {@link attributeBatchErrors}: some errors (an unparsable argument) make `ip` exit at once, without `Command failed`
+ * and without running the lines after it; a non-zero exit with such unattributed text fails every line after the last
+ * attributed one, since which of them ran cannot be known. Pure; tested with tables.
+ */
+export function batchFailures(stderr: string, exitCode: number, lineCount: number): Map<number, string> {
+  const out = attributeBatchErrors(stderr);
+  const rest = unattributedTail(stderr);
+  if (exitCode === 0 || (rest === "" && out.size > 0)) return out;
+  const last = Math.max(0, ...out.keys());
+  const why = `ip -batch stopped (exit ${exitCode}) with an error it did not attribute to a line: ${rest || "(no message)"}; this command may not have run`;
+  for (let n = last + 1; n <= lineCount; n++) out.set(n, why);
+  return out;
+}
+
+/** Error text after the last `Command failed -:N` line (ip's messages for a line come before that line). */
+function unattributedTail(stderr: string): string {
+  const lines = stderr.split("\n");
+  const last = lines.map((l) => /^Command failed -:\d+\s*$/.test(l)).lastIndexOf(true);
+  return lines
+    .slice(last + 1)
+    .filter((l) => l.trim() !== "" && !/^Bind \/etc\/netns\/.* failed/.test(l))
+    .join("\n")
+    .trim();
 }
 
 /** Map batch line number (1-based) → the error text ip printed for it. Pure; tested with tables. */

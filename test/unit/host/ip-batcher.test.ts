@@ -1,4 +1,4 @@
-import { attributeBatchErrors, IpBatcher } from "../../../provider/host/ip/ip-batcher";
+import { attributeBatchErrors, batchFailures, IpBatcher } from "../../../provider/host/ip/ip-batcher";
 import { FakeRunner } from "../../support/fake-runner";
 
 describe("ip batch error attribution", () => {
@@ -12,6 +12,46 @@ describe("ip batch error attribution", () => {
     ["Bind /etc/netns/x/qemu -> /etc/qemu failed: No such file or directory\nError: x\nCommand failed -:1\n", [[1, "Error: x"]]],
   ])("%j", (stderr, expected) => {
     expect([...attributeBatchErrors(stderr).entries()]).toEqual(expected);
+  });
+});
+
+describe("ip batch failures, including lines that never ran", () => {
+  const STOPPED = (code: number, msg: string) => `ip -batch stopped (exit ${code}) with an error it did not attribute to a line: ${msg}; this command may not have run`;
+  test.each<[string, string, number, number, [number, string][]]>([
+    ["all ran", "", 0, 3, []],
+    ["one attributed failure, the rest ran", "RTNETLINK answers: File exists\nCommand failed -:2\n", 1, 3, [[2, "RTNETLINK answers: File exists"]]],
+    // Seen on iproute2 6.1: `addr add 10.2.0.1/08` on line 2 makes ip exit 1 at once; lines 3 and 4 never ran.
+    [
+      "exit 1 with an unattributed parse error: every line may not have run",
+      'Error: any valid prefix is expected rather than "10.2.0.1/08".\n',
+      1,
+      4,
+      [1, 2, 3, 4].map((n) => [n, STOPPED(1, 'Error: any valid prefix is expected rather than "10.2.0.1/08".')]),
+    ],
+    [
+      "an attributed failure, then a fatal one: lines after the attributed one fail",
+      'RTNETLINK answers: File exists\nCommand failed -:1\nError: argument "x" is wrong\n',
+      1,
+      3,
+      [[1, "RTNETLINK answers: File exists"], [2, STOPPED(1, 'Error: argument "x" is wrong')], [3, STOPPED(1, 'Error: argument "x" is wrong')]],
+    ],
+    ["a non-zero exit with no message at all", "", 255, 2, [[1, STOPPED(255, "(no message)")], [2, STOPPED(255, "(no message)")]]],
+    ["the netns bind warning alone is not an error", "Bind /etc/netns/x/qemu -> /etc/qemu failed: No such file or directory\n", 0, 2, []],
+  ])("%s", (_n, stderr, exit, count, expected) => {
+    expect([...batchFailures(stderr, exit, count).entries()].sort((a, b) => a[0] - b[0])).toEqual(expected);
+  });
+
+  test("the batcher rejects every line of a batch ip abandoned (the defect: all resolved)", async () => {
+    const runner = new FakeRunner(true).on(/-batch/, { exitCode: 1, stderr: 'Error: any valid prefix is expected rather than "10.2.0.1/08".\n' });
+    const b = new IpBatcher(runner, ["ip", "-n", "lab"], () => undefined);
+    const results = await Promise.allSettled([
+      b.write(["addr", "add", "10.1.0.1/24", "dev", "br0"]),
+      b.write(["addr", "add", "10.2.0.1/08", "dev", "br0"]),
+      b.write(["link", "set", "dev", "br0", "up"]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect((results[2] as PromiseRejectedResult).reason.message).toContain("ip -n lab link set dev br0 up");
+    expect((results[2] as PromiseRejectedResult).reason.message).toContain("may not have run");
   });
 });
 

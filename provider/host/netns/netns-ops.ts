@@ -11,11 +11,17 @@ export async function listNetns(runner: CommandRunner): Promise<Set<string>> {
 
 /**
  * Create a namespace and bring its loopback up, labelling the loopback with `label` (a namespace has no name
- * field of its own to carry one). Rejects with kind "exists" when it is already there.
+ * field of its own to carry one). Rejects with kind "exists" when it is already there (then nothing is undone: the
+ * namespace is someone else's); when the loopback step fails, deletes the namespace it has just made, and only that.
  */
 export async function addNetns(runner: CommandRunner, name: string, label?: string): Promise<void> {
   await runner.run(["ip", "netns", "add", name]);
-  await runner.run(["ip", "-n", name, "link", "set", "lo", "up", ...(label === undefined ? [] : ["alias", label])]);
+  try {
+    await runner.run(["ip", "-n", name, "link", "set", "lo", "up", ...(label === undefined ? [] : ["alias", label])]);
+  } catch (e) {
+    await deleteNetns(runner, name).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** The label on a namespace's loopback, or undefined. */

@@ -1,6 +1,7 @@
 import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
 import type { HostFiles } from "../../host/files/types";
+import { isFailure } from "../../host/runner/command-error";
 import { addNetns, deleteNetns, listNetns, netnsLabel } from "../../host/netns/netns-ops";
 import { ownerAlias } from "../common/owner";
 import { diffNetworkNamespace } from "./diff";
@@ -49,9 +50,10 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
       return { id: inputs.name, outs: { ...inputs, created: false } };
     }
     try {
-      await addNetns(runner, inputs.name, label);
+      await addNetns(runner, inputs.name, label); // undoes its own partial work, never a namespace it did not make
     } catch (e) {
-      await deleteNetns(runner, inputs.name).catch(() => undefined); // undo our partial work
+      if (isFailure(e, "exists"))
+        throw new Error(`network namespace "${inputs.name}" was created meanwhile by someone else; set \`adopt: true\` to manage it, or choose another name`, { cause: e });
       throw e;
     }
     return { id: inputs.name, outs: { ...inputs, created: true } };

@@ -72,6 +72,13 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
   const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
   if (problems.length) throw new PreflightError(problems);
   const paths = pathsOf(host, inputs.name);
+  // The one guard before the state dir is cleared, on every path that starts a VM (create, restart on update).
+  const running = await ourLiveQemu(host, paths);
+  if (running)
+    throw new Error(
+      `a VM named "${inputs.name}" is already running (pid ${running.pid}, instance ${running.meta.instanceId}, state dir ${paths.dir}), ` +
+        `started by another stack or resource; stop it (kill ${running.pid}) or give this VM another name`,
+    );
   await host.files.remove(paths.dir); // leftovers of a VM of ours that is no longer running
   await host.files.ensureDir(paths.dir, 0o700);
   const argv = buildQemuArgv(spec, paths);
@@ -189,11 +196,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
       // Launched by a create of this same resource that was killed before Pulumi recorded it: ours, so it is
       // stopped and started afresh from these inputs rather than refused.
       await stopQemu(host, running.pid, paths.qmpSocket, inputs.stopTimeoutSeconds * 1000);
-    } else if (running)
-      throw new Error(
-        `a VM named "${inputs.name}" is already running (pid ${running.pid}, state dir ${paths.dir}), started by another stack or an earlier run; ` +
-          `stop it (kill ${running.pid}) or give this VM another name`,
-      );
+    }
     // Settle: in a delete-before-replace the old QEMU's forwarded ports may linger a moment after it exited.
     const outs = await startVm(host, inputs, { portSettleMs: 3000, owner: ctx.owner });
     return { id: inputs.name, outs };

@@ -139,6 +139,27 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     expect(isQemu(again.outs.pid)).toBe(false);
   });
 
+  test("restarting a stopped VM never clears the state dir of another live VM of the same name (issue 12, defect 3)", async () => {
+    const stateDir = states.create();
+    const news = { name: "vm-shared", accel: "tcg", memoryMiB: 64, stopTimeoutSeconds: 1, host: { netns: ns, stateDir }, nics: [{ type: "user" }] };
+    const p = makeProvider("QemuVm", testContext());
+    // Our VM ran once and died; meanwhile another stack started a VM of the same name in the same stateDir.
+    const ours = await checkAndCreate(p, { ...news, __owner: "lab/dev/vm" });
+    await p.delete!(ours.id, ours.outs);
+    const other = await checkAndCreate(makeProvider("QemuVm", testContext()), { ...news, __owner: "lab/prod/vm" });
+    states.track(other.outs.pid);
+    const metaBefore = readFileSync(`${stateDir}/vms/vm-shared/meta.json`, "utf8");
+    // Our update (QEMU gone: restart) must refuse, and leave the other VM and its files alone.
+    const refreshed = (await p.read!(ours.id, ours.outs)).props!;
+    expect(refreshed.status).toBe("stopped");
+    await expect(checkAndUpdate(p, ours.id, refreshed, { ...news, __owner: "lab/dev/vm" })).rejects.toThrow(/already running \(pid \d+, instance/);
+    expect(isQemu(other.outs.pid)).toBe(true);
+    expect(readFileSync(`${stateDir}/vms/vm-shared/meta.json`, "utf8")).toBe(metaBefore);
+    expect(existsSync(other.outs.qmpSocket)).toBe(true);
+    await makeProvider("QemuVm", testContext()).delete!(other.id, other.outs);
+    expect(isQemu(other.outs.pid)).toBe(false);
+  });
+
   test("a hung QEMU (SIGSTOP: QMP never answers) is SIGKILLed by delete, and its state dir removed", async () => {
     const stateDir = states.create();
     const p = makeProvider("QemuVm", testContext());

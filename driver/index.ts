@@ -24,7 +24,7 @@ export { MonitorServer } from "./monitor-server";
 export type { LogSeverity } from "./monitor-server";
 export type { MonitorHandlers, RegisterResourceReply, RegisterResourceRequest } from "./monitor-server";
 export { ProviderClient, ProviderError, ResourceInitError, serializeDynamicProvider } from "./provider-client";
-export type { CheckFailure, CheckResult, DiffResult, ProviderStartOptions, ReadResult } from "./provider-client";
+export type { ChangeArgs, CheckFailure, CheckResult, DiffResult, ProviderStartOptions, ReadResult } from "./provider-client";
 export { PROVIDER_KEY, UNKNOWN } from "./rpc";
 export type { PropertyMap } from "./rpc";
 export { makeUrn, parseUrn } from "./urn";

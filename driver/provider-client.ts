@@ -303,7 +303,7 @@ export class ProviderClient {
 }
 
 /** What Diff and Update both take: the old outputs and inputs, the checked new inputs. */
-interface ChangeArgs {
+export interface ChangeArgs {
   urn: string;
   id: string;
   olds: PropertyMap;

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import type { HostFiles } from "../../provider/host/files/types";
 
 /** In-memory HostFiles for unit tests: files and stat answers by path, a count of reads; no cross-process locking. */
@@ -21,6 +22,11 @@ export class MemoryFiles implements HostFiles {
   async remove(p: string) {
     for (const k of [...this.files.keys()]) if (k === p || k.startsWith(p + "/")) this.files.delete(k);
   }
+  /** No links in memory: the normalized path. */
+  async realPath(p: string) {
+    return path.posix.normalize(p);
+  }
+
   async exists(p: string) {
     return this.files.has(p) || this.stats.has(p);
   }

@@ -71,7 +71,7 @@ class ConfWriter {
     }
     const after = renderConf(conf);
     if (after !== before) {
-      await this.files.writeTextAtomic(this.confPath, after); // new file 0644, existing keeps its mode
+      await this.files.writeTextAtomic(this.confPath, after, { shared: true }); // through a symlink; owner and mode kept
       forgetSharedRead(this.files, this.confPath);
     }
     return () => outcomes.forEach((settle) => settle());
@@ -81,14 +81,16 @@ class ConfWriter {
 const writers = new WeakMap<HostFiles, Map<string, ConfWriter>>();
 
 /**
- * Apply an edit to bridge.conf at confPath: directory created (0755) as needed, under
- * `<confPath>.lock` (in-process and cross-process), read-modify-write, atomic replace (new file 0644,
- * an existing file keeps its mode). Resolves with the file as written.
+ * Apply an edit to bridge.conf at confPath: directory created (0755) as needed, under `<real path>.lock` (in-process
+ * and cross-process; keyed by the real path, so `/etc/qemu/./bridge.conf` and a symlink to the file share one lock),
+ * read-modify-write, atomic replace written through a symlink to its target (new file 0644; an existing file keeps
+ * its owner and mode). Resolves with the file as written.
  */
-export function editConf(files: HostFiles, confPath: string, edit: ConfEdit): Promise<ConfFile> {
+export async function editConf(files: HostFiles, confPath: string, edit: ConfEdit): Promise<ConfFile> {
+  const real = await files.realPath(confPath);
   let byPath = writers.get(files);
   if (!byPath) writers.set(files, (byPath = new Map()));
-  let w = byPath.get(confPath);
-  if (!w) byPath.set(confPath, (w = new ConfWriter(files, confPath)));
+  let w = byPath.get(real);
+  if (!w) byPath.set(real, (w = new ConfWriter(files, real)));
   return w.submit(edit);
 }

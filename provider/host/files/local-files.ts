@@ -1,20 +1,34 @@
 import { promises as fs, constants } from "node:fs";
 import * as path from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import type { HostFiles } from "./types";
 import { withFileLock } from "./file-lock";
 
 /** HostFiles on this machine. */
 export class LocalFiles implements HostFiles {
-  async readText(p: string): Promise<string | undefined> {
+  async readText(p: string, options: { noFollow?: boolean } = {}): Promise<string | undefined> {
     try {
-      return await fs.readFile(p, "utf8");
+      if (!options.noFollow) return await fs.readFile(p, "utf8");
+      const fh = await fs.open(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        return await fh.readFile("utf8");
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return undefined;
+      if (code === "ELOOP") throw new Error(`${p} is a symbolic link; refusing to follow it (a state file must be a plain file)`, { cause: e });
       throw e;
     }
   }
 
-  async writeTextAtomic(p: string, text: string, options: { mode?: number } = {}): Promise<void> {
+  async writeTextAtomic(p: string, text: string, options: { mode?: number; shared?: boolean } = {}): Promise<void> {
+    if (options.shared) {
+      // write-file-atomic: through a symlink to its target, keeping the target's owner and mode (a new file: 0644).
+      await fs.mkdir(path.dirname(await this.realPath(p)), { recursive: true });
+      return writeFileAtomic(p, text, { encoding: "utf8", mode: options.mode ?? (await this.stat(p))?.mode ?? 0o644 });
+    }
     const dir = path.dirname(p);
     await fs.mkdir(dir, { recursive: true });
     let mode = options.mode ?? 0o644;
@@ -37,6 +51,19 @@ export class LocalFiles implements HostFiles {
     } catch (e) {
       await fs.rm(tmp, { force: true });
       throw e;
+    }
+  }
+
+  async realPath(p: string): Promise<string> {
+    try {
+      return await fs.realpath(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      // Not there (yet): its directory's real path, then the name; a dangling link resolves to its target.
+      const target = await fs.readlink(p).catch(() => undefined);
+      if (target !== undefined) return path.resolve(await this.realPath(path.dirname(p)), target);
+      const dir = path.dirname(p);
+      return dir === p ? p : path.join(await this.realPath(dir), path.basename(p));
     }
   }
 

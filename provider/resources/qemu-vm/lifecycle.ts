@@ -68,17 +68,18 @@ async function ourLiveQemu(host: Host, paths: VmPaths, instanceId?: string): Pro
  * started (by pid, after checking it is ours) and remove the state dir, then rethrow.
  */
 async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: number; owner?: string } = {}): Promise<QemuVmState> {
-  const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
-  const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
-  if (problems.length) throw new PreflightError(problems);
   const paths = pathsOf(host, inputs.name);
-  // The one guard before the state dir is cleared, on every path that starts a VM (create, restart on update).
+  // The one guard before the state dir is cleared, on every path that starts a VM (create, restart on update); first,
+  // so the VM already there is named rather than the ports it holds.
   const running = await ourLiveQemu(host, paths);
   if (running)
     throw new Error(
       `a VM named "${inputs.name}" is already running (pid ${running.pid}, instance ${running.meta.instanceId}, state dir ${paths.dir}), ` +
         `started by another stack or resource; stop it (kill ${running.pid}) or give this VM another name`,
     );
+  const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
+  const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
+  if (problems.length) throw new PreflightError(problems);
   await host.files.remove(paths.dir); // leftovers of a VM of ours that is no longer running
   await host.files.ensureDir(paths.dir, 0o700);
   const argv = buildQemuArgv(spec, paths);

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import type { Host } from "../host";
 import type { HostFiles } from "../files/types";
 import { QEMU_BINARY } from "./qemu-argv";
@@ -47,13 +48,18 @@ export async function liveProcess(files: HostFiles, pid: number): Promise<{ stat
 
 /** The pid in a pidfile, or undefined. */
 export async function readPidFile(files: HostFiles, pidFile: string): Promise<number | undefined> {
-  const t = (await files.readText(pidFile))?.trim();
+  const t = (await files.readText(pidFile, { noFollow: true }))?.trim();
   const pid = t && /^\d+$/.test(t) ? Number(t) : undefined;
   return pid && pid > 1 ? pid : undefined;
 }
 
-/** True when /proc/<pid>/cmdline is QEMU with exactly `argv` (what we launched): guards against recycled PIDs. */
+/**
+ * True when the process runs a QEMU binary (`/proc/<pid>/exe`, not its forgeable argv) with exactly `argv` in
+ * /proc/<pid>/cmdline (what we launched): guards against recycled PIDs and a forged meta.json naming another process.
+ */
 export async function isOurQemu(files: HostFiles, pid: number, argv: readonly string[]): Promise<boolean> {
+  const exe = await files.realPath(`/proc/${pid}/exe`).catch(() => "");
+  if (!path.basename(exe).startsWith("qemu-system-")) return false;
   const raw = await files.readText(`/proc/${pid}/cmdline`).catch(() => undefined);
   if (!raw) return false;
   const got = raw.split("\0");
@@ -63,7 +69,7 @@ export async function isOurQemu(files: HostFiles, pid: number, argv: readonly st
 
 /** Read meta.json, or undefined when absent or unreadable. */
 export async function readVmMeta(files: HostFiles, paths: VmPaths): Promise<VmMeta | undefined> {
-  const t = await files.readText(paths.metaFile);
+  const t = await files.readText(paths.metaFile, { noFollow: true });
   if (!t) return undefined;
   try {
     const m = JSON.parse(t) as VmMeta;

@@ -10,6 +10,7 @@ import { diagnoseVm, PreflightError } from "../../host/qemu/preflight";
 import { probeKvm } from "../../host/qemu/kvm-probe";
 import { findOurQemu, launchQemu, liveProcess, readPidFile, readVmMeta, isOurQemu, signalPid, waitForExit, type VmMeta } from "../../host/qemu/qemu-process";
 import { queryRuntime, stopQemu, waitUntilRunning, type VmRuntimeStatus } from "../../host/qemu/qemu-control";
+import { assertPrivateStateDir } from "../../host/files/private-dir";
 import { withQmp } from "../../host/qemu/qmp-client";
 import { addHostForward, listHostForwards, removeHostForward, sameHostSide, type Fwd } from "../../host/qemu/hostfwd";
 import { diffQemuVm } from "./diff";
@@ -77,6 +78,7 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
       `a VM named "${inputs.name}" is already running (pid ${running.pid}, instance ${running.meta.instanceId}, state dir ${paths.dir}), ` +
         `started by another stack or resource; stop it (kill ${running.pid}) or give this VM another name`,
     );
+  await assertPrivateStateDir(host.files, host.stateDir);
   const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
   const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
   if (problems.length) throw new PreflightError(problems);

@@ -1,4 +1,6 @@
 import type { Host } from "../host";
+import { randomUUID } from "node:crypto";
+import { assertPrivateStateDir } from "../files/private-dir";
 import { isFailure } from "../runner/command-error";
 import type { CommandRunner } from "../runner/types";
 import { QEMU_BINARY } from "./qemu-argv";
@@ -7,7 +9,8 @@ import { messageOf } from "../runner/message-of";
 /** Exit status QEMU's isa-debug-exit gives for the value 0x42 the probe writes: (0x42 << 1) | 1. */
 export const PROBE_OK_EXIT = 133;
 /** A working KVM runs the probe in well under a second (QEMU start-up dominates). */
-const PROBE_TIMEOUT_MS = 2000;
+// Long enough for a probe that competes with other providers' probes and VMs for the CPU; a hung KVM costs this once.
+const PROBE_TIMEOUT_MS = 8000;
 
 /**
  * A 64 KiB firmware image that switches from real mode to 32-bit protected mode and writes 0x42 to
@@ -74,8 +77,10 @@ export function probeKvm(host: Host): Promise<KvmProbeResult> {
 
 async function runProbe(host: Host): Promise<KvmProbeResult> {
   if (!(await host.files.exists("/dev/kvm"))) return { usable: false, detail: "/dev/kvm does not exist" };
-  const file = `${host.stateDir}/kvm-probe.bin`;
   await host.files.ensureDir(host.stateDir, 0o755);
+  await assertPrivateStateDir(host.files, host.stateDir);
+  // One file per probe: two providers probing at once must not share (and delete) one image.
+  const file = `${host.stateDir}/kvm-probe.${process.pid}.${randomUUID()}.bin`;
   await host.runner.run(["sh", "-c", imageWriterScript(kvmProbeImage()), "sh", file], { timeoutMs: 10_000 });
   const argv = [QEMU_BINARY, "-accel", "kvm", "-machine", "pc", "-nodefaults", "-bios", file, "-device", "isa-debug-exit,iobase=0xf4,iosize=1", "-display", "none", "-monitor", "none", "-serial", "none", "-m", "16"];
   try {

@@ -75,6 +75,9 @@ export async function collectAcl(files: HostFiles, confPath: string, preloaded?:
   if (text === undefined)
     return { rules, notes, fatal: `${confPath} does not exist (qemu-bridge-helper fails: "failed to parse default acl file")` };
 
+  // Each file is loaded once: a file included from many places (a diamond, or 1,000 includes of one file) cannot make
+  // the walk exponential; its rules count once, which changes no verdict (allow and deny are sets).
+  const visited = new Set<string>([confPath]);
   const walk = async (file: string, body: string, stack: string[]): Promise<HelperParseError | undefined> => {
     const parsed = parseHelperFileMemo(body);
     if (!parsed.rules.some((r) => r.type === "include")) {
@@ -90,7 +93,9 @@ export async function collectAcl(files: HostFiles, confPath: string, preloaded?:
       if (target === undefined) notes.push(`${file}:${r.line}: relative include "${r.path}" depends on the helper's working directory; not followed`);
       else if (stack.includes(target)) notes.push(`${file}:${r.line}: include cycle through ${target}; its rules are already counted`);
       else if (stack.length > MAX_INCLUDE_DEPTH) notes.push(`${file}:${r.line}: includes nested deeper than ${MAX_INCLUDE_DEPTH}; not followed`);
+      else if (visited.has(target)) continue; // already loaded through another include: its rules are counted
       else {
+        visited.add(target);
         const inc = await sharedReadText(files, target);
         if (inc === undefined) notes.push(`${file}:${r.line}: included ${target} does not exist (the helper ignores it)`);
         else {

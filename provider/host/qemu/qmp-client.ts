@@ -2,6 +2,8 @@ import * as net from "node:net";
 
 /** Default time for connecting + greeting + capabilities, and for each command. */
 const DEFAULT_TIMEOUT_MS = 5000;
+/** The longest QMP line accepted (QEMU sends one JSON object per line; `info usernet` with hundreds of forwards is ~100 KB). */
+export const QMP_MAX_LINE = 4 * 1024 * 1024;
 
 /** An asynchronous QMP event (`{"event": ..., "data": ..., "timestamp": ...}`). */
 export interface QmpEvent {
@@ -146,6 +148,13 @@ export class QmpClient {
 
   private onData(chunk: string): void {
     this.buffer += chunk;
+    // A peer that never sends a newline (not QEMU, or a stuck one) must not grow our memory without bound.
+    if (this.buffer.length > QMP_MAX_LINE && this.buffer.indexOf("\n") < 0) {
+      this.fail(new QmpConnectionError(this.socketPath, "protocol", `a QMP message longer than ${QMP_MAX_LINE} bytes without a newline; not QEMU's QMP`));
+      this.socket.destroy();
+      this.buffer = "";
+      return;
+    }
     let nl: number;
     while ((nl = this.buffer.indexOf("\n")) >= 0) {
       const line = this.buffer.slice(0, nl).trim();

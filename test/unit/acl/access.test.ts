@@ -84,3 +84,19 @@ describe("checkBridgeAccess (files and includes)", () => {
     expect(mem.reads).toBeLessThanOrEqual(10);
   });
 });
+
+describe("include fan-out (issue 12: no visited set)", () => {
+  test("6 levels, each file including the next ten times: every file is read once, not 10^6 times", async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) files[`/etc/qemu/l${i}.conf`] = `include /etc/qemu/l${i + 1}.conf\n`.repeat(10);
+    files["/etc/qemu/l6.conf"] = "allow br0\n";
+    files["/etc/qemu/bridge.conf"] = "include /etc/qemu/l0.conf\n";
+    const mem = new MemoryFiles(files);
+    let reads = 0;
+    const readText = mem.readText.bind(mem);
+    mem.readText = (p: string) => (reads++, readText(p));
+    const acl = await collectAcl(mem, "/etc/qemu/bridge.conf");
+    expect(acl.rules.map((r) => `${r.type} ${(r as { bridge?: string }).bridge}`)).toEqual(["allow br0"]);
+    expect(reads).toBe(8);
+  });
+});

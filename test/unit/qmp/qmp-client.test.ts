@@ -175,3 +175,14 @@ test("a server that closes before greeting (QEMU exiting) counts as the VM not r
     await new Promise<void>((r) => s.close(() => r()));
   }
 });
+
+test("a peer that sends megabytes without a newline is dropped with a protocol error, not buffered without end (issue 12)", async () => {
+  const sock = await serve((_msg, _reply, s) => {
+    const chunk = "x".repeat(1024 * 1024);
+    for (let i = 0; i < 6; i++) s.write(chunk);
+  });
+  const err = await withQmp(sock, (q) => q.execute("query-status"), { timeoutMs: 10_000 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(QmpConnectionError);
+  expect((err as QmpConnectionError).failure).toBe("protocol");
+  expect((err as Error).message).toMatch(/longer than 4194304 bytes without a newline/);
+});

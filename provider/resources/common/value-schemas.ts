@@ -16,6 +16,12 @@ export function ipv4Schema() {
   return z.string().refine(isIpv4, "must be an IPv4 address like 127.0.0.1, without leading zeros (0.0.0.0 for every address)");
 }
 
+/**
+ * The one default listen address of a host forward, inline (`QemuVm` NICs) or a `PortForward`: loopback, so a guest's
+ * port is not opened to the network unless asked (`0.0.0.0`, the seed's `hostfwd=tcp::2222-:22`).
+ */
+export const DEFAULT_FORWARD_ADDRESS = "127.0.0.1";
+
 /** A unicast MAC address, canonical lower-case. */
 export function macAddressSchema() {
   return z

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { hostSchema } from "../common/host-schema";
 import { isNetdevId } from "../../host/qemu/hostfwd";
-import { ipv4Schema, portSchema, vmNameSchema } from "../common/value-schemas";
+import { DEFAULT_FORWARD_ADDRESS, ipv4Schema, portSchema, vmNameSchema } from "../common/value-schemas";
 import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
 
 /** Inputs of a PortForward (built on demand: zod objects must not be captured by serialized closures). */
@@ -22,7 +22,7 @@ export function portForwardInputsSchema() {
       /** Default `tcp`. */
       protocol: z.enum(["tcp", "udp"], { errorMap: () => ({ message: 'must be "tcp" or "udp"' }) }).default("tcp"),
       /** IPv4 address to listen on, in the VM's network namespace. Default `127.0.0.1`; `0.0.0.0` means any. */
-      hostAddress: ipv4Schema().default("127.0.0.1"),
+      hostAddress: ipv4Schema().default(DEFAULT_FORWARD_ADDRESS),
       /** Port to listen on (1–65535). */
       hostPort: portSchema(),
       /** Guest IPv4 address. Default: QEMU's guest address (10.0.2.15 unless the netdev says otherwise). */

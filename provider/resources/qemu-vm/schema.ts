@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { absolutePathSchema, interfaceNameSchema } from "../common/naming";
 import { hostSchema } from "../common/host-schema";
-import { ipv4Schema, macAddressSchema, portSchema, vmNameSchema } from "../common/value-schemas";
+import { DEFAULT_FORWARD_ADDRESS, ipv4Schema, macAddressSchema, portSchema, vmNameSchema } from "../common/value-schemas";
 import { DEFAULT_BRIDGE_HELPER } from "../../host/qemu/qemu-argv";
 import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
 
@@ -12,14 +12,14 @@ function nicIdSchema() {
   return z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,31}$/, "must start with a letter and contain only letters, digits and _ . - (a QEMU id, max 32)");
 }
 
-/** A user-mode forward `hostAddress:hostPort` → guest `guestPort`. Default: every host address, tcp (the seed's `hostfwd=tcp::2222-:22`). */
+/** A user-mode forward `hostAddress:hostPort` → guest `guestPort`. Default: tcp on 127.0.0.1 (as PortForward). */
 export function hostForwardSchema() {
   return z
     .object({
       /** Default "tcp". */
       protocol: z.enum(["tcp", "udp"]).default("tcp"),
-      /** IPv4 address to listen on in the VM's network namespace; default "0.0.0.0" (every address, like `hostfwd=tcp::2222-:22`). */
-      hostAddress: z.union([ipv4Schema(), z.literal("").transform(() => "0.0.0.0")]).default("0.0.0.0"),
+      /** IPv4 address to listen on in the VM's network namespace; default "127.0.0.1"; "0.0.0.0" (or "") for every address, like `hostfwd=tcp::2222-:22`. */
+      hostAddress: z.union([ipv4Schema(), z.literal("").transform(() => "0.0.0.0")]).default(DEFAULT_FORWARD_ADDRESS),
       /** Port to listen on (1–65535). */
       hostPort: portSchema(),
       /** Guest port (1–65535). */

@@ -1,3 +1,4 @@
+import { portForwardHandler } from "../../../provider/resources/port-forward/lifecycle";
 import { diffQemuVm } from "../../../provider/resources/qemu-vm/diff";
 import { qemuVmHandler } from "../../../provider/resources/qemu-vm/lifecycle";
 import type { QemuVmInputs, QemuVmState } from "../../../provider/resources/qemu-vm/schema";
@@ -17,7 +18,7 @@ describe("QemuVm check", () => {
     expect(r.inputs).toEqual({
       name: "vm1", memoryMiB: 512, cpus: 1, accel: "auto", disks: [], cdroms: [], stopTimeoutSeconds: 30, host: {},
       nics: [
-        { type: "user", id: "net0", model: "virtio-net-pci", mac: stableMac("vm1", 0), hostForwards: [{ protocol: "tcp", hostAddress: "0.0.0.0", hostPort: 2222, guestPort: 22 }] },
+        { type: "user", id: "net0", model: "virtio-net-pci", mac: stableMac("vm1", 0), hostForwards: [{ protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 2222, guestPort: 22 }] },
         { type: "bridge", id: "net1", bridge: "br0", model: "e1000", mac: stableMac("vm1", 1), helper: "/usr/lib/qemu/qemu-bridge-helper" },
       ],
     });
@@ -113,4 +114,10 @@ describe("QemuVm diff", () => {
     const d = diffQemuVm({ ...state, ...oldOver }, { ...inputs, ...newOver });
     expect(d).toEqual({ changes: updates.length + replaces.length > 0, updates, replaces, deleteBeforeReplace: replaces.length > 0 });
   });
+});
+
+test("inline hostForwards and PortForward share one default listen address, loopback (issue 12, defect 8)", () => {
+  const inline = (check({ name: "vm1", nics: [{ type: "user", hostForwards: [{ hostPort: 1, guestPort: 2 }] }] }).inputs.nics[0] as any).hostForwards[0].hostAddress;
+  const standalone = portForwardHandler.check({}, { vm: "vm1", hostPort: 1, guestPort: 2 }).inputs.hostAddress;
+  expect([inline, standalone]).toEqual(["127.0.0.1", "127.0.0.1"]);
 });

@@ -1,3 +1,4 @@
+import { parseHelperFile } from "./helper-parse";
 /**
  * bridge.conf as lines, lossless: parsing then rendering gives back the same text, so every foreign
  * line (odd whitespace, CRLF, comments, a missing final newline) is kept byte for byte.
@@ -29,4 +30,18 @@ export function renderConf(conf: ConfFile): string {
  */
 export function hasUndecodableBytes(text: string): boolean {
   return text.includes("\uFFFD");
+}
+
+/**
+ * The file as it is, when it reads as a qemu-bridge-helper ACL; otherwise throws. Why: `confPath` is an input, and a
+ * line must never be added to some other file (`/etc/sudoers` would get `allow br0`). Pure.
+ */
+export function asAclFile(conf: ConfFile, confPath: string): ConfFile {
+  const error = parseHelperFile(renderConf(conf)).error;
+  if (error)
+    throw new Error(
+      `${confPath} does not read as a qemu-bridge-helper ACL file (line ${error.line}: ${error.message}); refusing to add a line to it. ` +
+        "fix: point confPath at a bridge.conf, or correct that line",
+    );
+  return conf;
 }

@@ -15,8 +15,32 @@ export interface VmPaths {
   metaFile: string;
 }
 
-/** The runtime file layout of VM `name` under `stateDir` (default {@link DEFAULT_STATE_DIR}). Pure. */
+/**
+ * Why VM `name` under `stateDir` cannot have a QMP socket, or undefined when it fits: sun_path counts bytes, so a
+ * stateDir with non-ASCII characters counts them as UTF-8. Pure.
+ */
+export function qmpSocketProblem(stateDir: string | undefined, name: string): string | undefined {
+  if (!VM_NAME.test(name)) return undefined; // the name's own check reports it
+  const sock = layout(stateDir, name).qmpSocket;
+  const bytes = Buffer.byteLength(sock, "utf8");
+  return bytes > UNIX_PATH_MAX ? `the QMP socket path ${sock} is ${bytes} bytes, over the unix socket limit of ${UNIX_PATH_MAX}` : undefined;
+}
+
+/** A VM name: QEMU's `-name` and a directory under stateDir, so no path can escape it and no comma splits an option. */
+export const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/**
+ * The runtime file layout of VM `name` under `stateDir` (default {@link DEFAULT_STATE_DIR}). Pure. Throws on a name
+ * or stateDir that could escape (check refuses them; this guards values read back from a state edited by hand).
+ */
 export function vmPaths(stateDir: string | undefined, name: string): VmPaths {
+  if (!VM_NAME.test(name)) throw new Error(`invalid VM name ${JSON.stringify(name)}: the recorded state was edited or is corrupt; fix the state (pulumi state edit) or delete the resource from it`);
+  if (stateDir !== undefined && (!stateDir.startsWith("/") || stateDir.split("/").includes("..")))
+    throw new Error(`invalid stateDir ${JSON.stringify(stateDir)}: must be an absolute path without '..'; the recorded state was edited or is corrupt`);
+  return layout(stateDir, name);
+}
+
+function layout(stateDir: string | undefined, name: string): VmPaths {
   const dir = path.join(stateDir ?? DEFAULT_STATE_DIR, "vms", name);
   return {
     dir,

@@ -3,7 +3,7 @@ import type { HostFiles } from "../../host/files/types";
 import { collectAcl, decideAccess } from "../../host/acl/access";
 import { netnsOfAclPath, QEMU_CONF_DIR } from "../../host/acl/acl-paths";
 import { aclWarnings } from "../../host/acl/acl-warnings";
-import { parseConf } from "../../host/acl/conf-file";
+import { asAclFile, parseConf } from "../../host/acl/conf-file";
 import { editConf } from "../../host/acl/conf-writer";
 import { inspectHelper } from "../../host/acl/helper-binary";
 import { indexEntries, removeEntry, upsertEntry } from "../../host/acl/owned-entries";
@@ -73,7 +73,7 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     // A fresh id per create: a replacement's entry never shares a marker with the one it replaces.
     const id = `${inputs.name}.${randomBytes(3).toString("hex")}`;
     await ensureOverlayMountPoint(files, confPath);
-    await editConf(files, confPath, (c) => upsertEntry(c, id, inputs.action, inputs.bridge));
+    await editConf(files, confPath, (c) => upsertEntry(asAclFile(c, confPath), id, inputs.action, inputs.bridge));
     try {
       const outs = await observe(files, id, { name: inputs.name, bridge: inputs.bridge, confPath, host: inputs.host });
       if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
@@ -94,7 +94,7 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     const files = filesOf(ctx, news);
     const confPath = olds.confPath; // a different file is a replacement (see diff)
     await ensureOverlayMountPoint(files, confPath);
-    await editConf(files, confPath, (c) => upsertEntry(c, id, news.action, news.bridge));
+    await editConf(files, confPath, (c) => upsertEntry(asAclFile(c, confPath), id, news.action, news.bridge));
     const outs = await observe(files, id, { name: news.name, bridge: news.bridge, confPath, host: news.host });
     if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
     return outs;

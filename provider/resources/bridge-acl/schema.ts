@@ -23,6 +23,7 @@ export function bridgeAclInputsSchema() {
       confPath: absolutePathSchema()
         .refine((s) => !/[ \t\v\f]/.test(s), "must not contain spaces or tabs")
         .refine((s) => !s.endsWith("/"), "must name a file, not a directory")
+        .refine((s) => /\.conf$/.test(s), "must name a .conf file (qemu-bridge-helper's bridge.conf, or a file it includes)")
         .optional(),
       /** Where the helper runs: `host.netns` picks the namespace's bridge.conf. */
       host: hostSchema(),

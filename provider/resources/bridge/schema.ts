@@ -2,12 +2,14 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { addressIdentity, parseCidr } from "../../host/ip/cidr-list";
 import { hostSchema } from "../common/host-schema";
-import { interfaceNameSchema } from "../common/naming";
+import { newLinkNameSchema } from "../common/naming";
 import { macAddressSchema } from "../common/value-schemas";
 
 /** Linux's MTU limits for a bridge (min_mtu/max_mtu that `ip -d link` reports). */
 export const MTU_MIN = 68;
 export const MTU_MAX = 65535;
+/** Most addresses one link may be given here (the kernel takes more; a lab never needs them, a typo might). */
+export const MAX_ADDRESSES = 256;
 /** Below this the kernel disables IPv6 on a link and drops its IPv6 addresses. */
 export const IPV6_MIN_MTU = 1280;
 
@@ -21,7 +23,7 @@ export function cidrSchema() {
 
 /** Addresses of a link: each a CIDR, none the same kernel address as another. */
 export function addressListSchema() {
-  return z.array(cidrSchema()).superRefine((list, ctx) => {
+  return z.array(cidrSchema()).max(MAX_ADDRESSES, `must list at most ${MAX_ADDRESSES} addresses`).superRefine((list, ctx) => {
     const seen = new Map<string, number>();
     list.forEach((text, i) => {
       const c = parseCidr(text);
@@ -57,7 +59,7 @@ export function bridgeInputsSchema() {
   return z
     .object({
       /** Interface name (1–15 characters). Default: the resource name plus a random suffix. */
-      name: interfaceNameSchema(),
+      name: newLinkNameSchema(),
       /**
        * Addresses of the bridge as CIDRs (IPv4 and IPv6, host bits allowed: `10.0.0.1/24`, `fd00::1/64`).
        * When set, it is the exact set: addresses not listed are removed. Kernel-made IPv6 link-local

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
+/** Linux's limit on a path (PATH_MAX, with its NUL). */
+export const PATH_MAX = 4095;
+
 /** Linux's limit on interface names (IFNAMSIZ - 1). */
 export const IFNAME_MAX = 15;
 
@@ -12,6 +15,14 @@ export function interfaceNameSchema() {
     .max(IFNAME_MAX, `must be at most ${IFNAME_MAX} characters (Linux's interface name limit)`)
     .regex(/^[A-Za-z0-9_.@+-]+$/, "may contain only letters, digits and _ . @ + - (no '/', ':', whitespace or newline)")
     .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");
+}
+
+/** Names iproute2 and the kernel give a meaning of their own (`ip link ... dev all`, `default`): never a link we create. */
+const RESERVED_LINK_NAMES = new Set(["all", "default"]);
+
+/** The name of a link this package creates (a bridge, a veth end): an interface name that is not reserved. */
+export function newLinkNameSchema() {
+  return interfaceNameSchema().refine((s) => !RESERVED_LINK_NAMES.has(s), (s) => ({ message: `"${s}" is reserved (ip and the kernel read it as every device or the default): choose another name` }));
 }
 
 /** Network namespace names: a file name under /run/netns. */
@@ -28,6 +39,7 @@ export function netnsNameSchema() {
 export function absolutePathSchema() {
   return z
     .string()
+    .max(PATH_MAX, `must be at most ${PATH_MAX} characters (Linux's PATH_MAX)`)
     .regex(/^\//, "must be an absolute path")
     .refine((s) => !/[\0\n\r]/.test(s), "must not contain NUL or newline")
     .refine((s) => !s.split("/").includes(".."), "must not contain '..' segments");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isIpv4 } from "../../host/qemu/hostfwd";
 import { isUnicastMac } from "../../host/qemu/mac-address";
+import { VM_NAME } from "../../host/qemu/vm-paths";
 
 /** A TCP/UDP port: a whole number from 1 to 65535. */
 export function portSchema() {
@@ -36,7 +37,7 @@ export function vmNameSchema() {
   return z
     .string({ required_error: "is required: a QemuVm's name" })
     .regex(
-      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
+      VM_NAME,
       "must be 1–63 characters of letters, digits and _ . -, starting with a letter or digit (so never '.' or '..': it names a directory)",
     );
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { hostSchema } from "../common/host-schema";
 import { isNetdevId } from "../../host/qemu/hostfwd";
 import { DEFAULT_FORWARD_ADDRESS, ipv4Schema, portSchema, vmNameSchema } from "../common/value-schemas";
-import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
+import { qmpSocketProblem } from "../../host/qemu/vm-paths";
 
 /** Inputs of a PortForward (built on demand: zod objects must not be captured by serialized closures). */
 export function portForwardInputsSchema() {
@@ -37,9 +37,8 @@ export function portForwardInputsSchema() {
     .strict()
     .superRefine((v, ctx) => {
       // The QMP socket of the VM must fit a unix socket address (as QemuVm checks for the same path).
-      const sock = vmPaths(v.host.stateDir, v.vm).qmpSocket;
-      if (sock.length > UNIX_PATH_MAX)
-        ctx.addIssue({ code: "custom", path: ["vm"], message: `the VM's QMP socket path ${sock} is ${sock.length} characters, over the unix socket limit of ${UNIX_PATH_MAX}: no such VM can exist; use the QemuVm's name and host.stateDir` });
+      const problem = qmpSocketProblem(v.host.stateDir, v.vm);
+      if (problem) ctx.addIssue({ code: "custom", path: ["vm"], message: `${problem}: no such VM can exist; use the QemuVm's name and host.stateDir` });
     });
 }
 

@@ -3,7 +3,7 @@ import { absolutePathSchema, interfaceNameSchema } from "../common/naming";
 import { hostSchema } from "../common/host-schema";
 import { DEFAULT_FORWARD_ADDRESS, ipv4Schema, macAddressSchema, portSchema, vmNameSchema } from "../common/value-schemas";
 import { DEFAULT_BRIDGE_HELPER } from "../../host/qemu/qemu-argv";
-import { UNIX_PATH_MAX, vmPaths } from "../../host/qemu/vm-paths";
+import { qmpSocketProblem } from "../../host/qemu/vm-paths";
 
 /** NIC models QEMU's x86 machines offer; e1000 for guests without virtio drivers (Windows before virtio-win). */
 export const NIC_MODELS = ["virtio-net-pci", "e1000", "e1000e", "rtl8139", "vmxnet3"] as const;
@@ -40,7 +40,7 @@ function userNicSchema() {
       /** Default: stable 52:54:00:xx:xx:xx derived from the VM name and NIC index. */
       mac: macAddressSchema().optional(),
       /** User-mode forwards from the host to the guest, applied live when changed. */
-      hostForwards: z.array(hostForwardSchema()).default([]),
+      hostForwards: z.array(hostForwardSchema()).max(1024, "must list at most 1024 forwards").default([]),
     })
     .strict();
 }
@@ -98,9 +98,9 @@ function rawInputsSchema() {
       /** Default "auto": `-accel kvm -accel tcg`, QEMU uses KVM when it initializes and TCG otherwise. */
       accel: z.enum(["kvm", "tcg", "auto"]).default("auto"),
       /** Machine type, e.g. "q35"; default QEMU's ("pc"). */
-      machine: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a machine type such as q35 or pc (see `qemu-system-x86_64 -machine help`)").optional(),
+      machine: z.string().max(64, "must be at most 64 characters").regex(/^[A-Za-z0-9_.-]+$/, "must be a machine type such as q35 or pc (see `qemu-system-x86_64 -machine help`)").optional(),
       /** CPU model, e.g. "max" or "host" (KVM only). */
-      cpuModel: z.string().regex(/^[A-Za-z0-9_.+-]+$/, "must be a CPU model such as host, max or qemu64 (see `qemu-system-x86_64 -cpu help`)").optional(),
+      cpuModel: z.string().max(64, "must be at most 64 characters").regex(/^[A-Za-z0-9_.+-]+$/, "must be a CPU model such as host, max or qemu64 (see `qemu-system-x86_64 -cpu help`)").optional(),
       /** Direct kernel boot: the kernel image (`-kernel`). */
       kernel: absolutePathSchema().optional(),
       /** Initial ramdisk (`-initrd`; needs `kernel`). */
@@ -108,11 +108,11 @@ function rawInputsSchema() {
       /** Kernel command line (`-append`; needs `kernel`). */
       kernelArgs: z.string().max(4096, "must be at most 4096 characters").refine((s) => !/[\0\n\r]/.test(s), "must not contain NUL or newline").optional(),
       /** Disk images: `-drive file=…,format=…,if=…[,readonly=on]`. */
-      disks: z.array(diskSchema()).default([]),
+      disks: z.array(diskSchema()).max(64, "must list at most 64 disks").default([]),
       /** ISO images attached as read-only CD-ROMs (e.g. virtio-win.iso). */
-      cdroms: z.array(absolutePathSchema()).default([]),
+      cdroms: z.array(absolutePathSchema()).max(8, "must list at most 8 CD-ROMs").default([]),
       /** The NICs; as an output, as running, with ids, MACs and (for user NICs) the forwards QEMU really has. */
-      nics: z.array(z.discriminatedUnion("type", [userNicSchema(), bridgeNicSchema()])),
+      nics: z.array(z.discriminatedUnion("type", [userNicSchema(), bridgeNicSchema()])).max(28, "must list at most 28 NICs (the PCI slots a pc/q35 machine has left)"),
       /** How long delete waits for the guest to power off after the ACPI power button before `quit`/SIGKILL; default 30. */
       stopTimeoutSeconds: z.number().int("must be an integer").min(0, "must be 0–3600").max(3600, "must be 0–3600").default(30),
       /** Where the VM runs (`host.netns`) and keeps its state (`host.stateDir`). */
@@ -152,9 +152,8 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
     })
     .transform((v) => ({ ...v, nics: v.nics.map((n, i) => ({ ...n, id: n.id ?? `net${i}`, mac: n.mac ?? stableMacFor(v.name, i) })) }))
     .superRefine((v, ctx) => {
-      const sock = vmPaths(v.host.stateDir, v.name).qmpSocket;
-      if (sock.length > UNIX_PATH_MAX)
-        ctx.addIssue({ code: "custom", path: ["name"], message: `with host.stateDir the QMP socket path ${sock} is ${sock.length} characters, over the unix socket limit of ${UNIX_PATH_MAX}: use a shorter name or stateDir` });
+      const problem = qmpSocketProblem(v.host.stateDir, v.name);
+      if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: `with host.stateDir ${problem}: use a shorter name or stateDir` });
     });
 }
 

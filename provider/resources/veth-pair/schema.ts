@@ -1,15 +1,15 @@
 import { z } from "zod";
 import { hostSchema } from "../common/host-schema";
-import { interfaceNameSchema, netnsNameSchema } from "../common/naming";
+import { netnsNameSchema, newLinkNameSchema } from "../common/naming";
 
 /** Inputs of a VethPair (built on demand: zod objects must not be captured by serialized closures). */
 export function vethPairInputsSchema() {
   return z
     .object({
       /** Name of the first end (1–15 characters). Default: the resource name plus a random suffix. */
-      name: interfaceNameSchema(),
+      name: newLinkNameSchema(),
       /** Name of the other end (1–15 characters). */
-      peerName: interfaceNameSchema(),
+      peerName: newLinkNameSchema(),
       /** Network namespace the other end goes to (default: the same as `host.netns`). */
       peerNetns: netnsNameSchema().optional(),
       /** Both ends administratively up (default true). */

@@ -1,3 +1,4 @@
+import { asAclFile, parseConf } from "../../../provider/host/acl/conf-file";
 import { bridgeAclHandler } from "../../../provider/resources/bridge-acl/lifecycle";
 import type { BridgeAclInputs, BridgeAclState } from "../../../provider/resources/bridge-acl/schema";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
@@ -40,7 +41,8 @@ describe("check", () => {
     ["bridge too long for the helper", { name: "a", bridge: "abcdefghijklmnop" }, [{ property: "bridge", reason: /at most 15/ }]],
     ["bad action", { name: "a", bridge: "br0", action: "permit" }, [{ property: "action", reason: /"allow" or "deny"/ }]],
     ["relative confPath", { name: "a", bridge: "br0", confPath: "etc/bridge.conf" }, [{ property: "confPath", reason: /absolute/ }]],
-    ["confPath with newline", { name: "a", bridge: "br0", confPath: "/tmp/a\nb" }, [{ property: "confPath", reason: /newline/ }]],
+    ["confPath not a .conf file (/etc/sudoers would get `allow br0`)", { name: "a", bridge: "br0", confPath: "/etc/sudoers" }, [{ property: "confPath", reason: /must name a \.conf file/ }]],
+    ["confPath with newline", { name: "a", bridge: "br0", confPath: "/tmp/a\nb.conf" }, [{ property: "confPath", reason: /newline/ }]],
     ["bad netns", { name: "a", bridge: "br0", host: { netns: "a/b" } }, [{ property: "host.netns", reason: /may contain only/ }]],
     ["unknown property", { name: "a", bridge: "br0", bogus: 1 }, [{ property: "(inputs)", reason: /bogus/ }]],
     ["unknown values pass in preview", { name: "a", bridge: UNKNOWN, confPath: UNKNOWN }, []],
@@ -56,4 +58,17 @@ describe("check", () => {
   test("defaults", () => {
     expect(bridgeAclHandler.check({}, { name: "a", bridge: "br0" }).inputs).toEqual({ name: "a", bridge: "br0", action: "allow", host: {} });
   });
+});
+
+describe("asAclFile: a line is added only to a file that reads as an ACL (issue 12, defect 8)", () => {
+  test.each([
+    ["empty", ""],
+    ["comments, allow, deny, include", "# lab\nallow br0\ndeny all\ninclude /etc/qemu/more.conf\n"],
+  ])("accepted: %s", (_n, text) => expect(asAclFile(parseConf(text), "/x/bridge.conf")).toEqual(parseConf(text)));
+  test.each([
+    ["sudoers", "root ALL=(ALL:ALL) ALL\n", /line 1/],
+    ["a typo the helper rejects too", "allow br0\nalow br1\n", /line 2/],
+  ])("refused: %s", (_n, text, line) =>
+    expect(() => asAclFile(parseConf(text), "/x/bridge.conf")).toThrow(new RegExp(`/x/bridge.conf does not read as a qemu-bridge-helper ACL file \\(${line.source}`)),
+  );
 });

@@ -13,6 +13,43 @@ export async function observe(host: Host, name: string, keepLinkLocal: readonly 
   return link && observeBridge(link, keepLinkLocal);
 }
 
+/** A step as a person reads it, e.g. `addr add 10.3.0.1/24`. Pure. */
+export function describeStep(s: BridgeStep): string {
+  switch (s.op) {
+    case "mac":
+      return `address ${s.address}`;
+    case "alias":
+      return `alias ${s.alias}`;
+    case "mtu":
+      return `mtu ${s.mtu}`;
+    case "stp":
+      return `stp ${s.on ? "on" : "off"}`;
+    case "link":
+      return s.up ? "up" : "down";
+    case "addr-del":
+      return `addr del ${s.cidr}`;
+    case "addr-add":
+      return `addr add ${s.cidr}`;
+  }
+}
+
+/**
+ * Re-read the bridge after acting and fail when it is not what was asked: `ip` can report success for what the
+ * kernel did not keep (or a batch line that never ran). Returns the bridge as observed.
+ */
+export async function verifyConverged(host: Host, name: string, desired: DesiredBridge): Promise<ObservedBridge> {
+  const obs = await observe(host, name, desired.addresses ?? []);
+  if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host.netns)} while it was being changed`);
+  const want = { ...desired, alias: undefined }; // the label is not part of what is observed
+  const left = [...firstSteps(obs, want), ...finalSteps(obs, want)];
+  if (left.length > 0)
+    throw new Error(
+      `bridge "${name}" ${whereOf(host.netns)} differs from the plan after it was applied: still to do ${left.map(describeStep).join(", ")} ` +
+        `(the kernel has ${JSON.stringify({ addresses: obs.addresses, mtu: obs.mtu, stp: obs.stp, up: obs.up, macAddress: obs.macAddress })})`,
+    );
+  return obs;
+}
+
 /** Start one step's `ip` write. Called synchronously for every step, so a tick's steps share one batch. */
 function startStep(host: Host, name: string, s: BridgeStep): Promise<void> {
   switch (s.op) {

@@ -7,7 +7,7 @@ import { PartialCreateError, type ResourceHandler } from "../common/handler";
 import { hostOf, whereOf } from "../common/host-of";
 import { labelledFor, ownerAlias } from "../common/owner";
 import { checkBridge } from "./check";
-import { converge, observe } from "./converge";
+import { converge, observe, verifyConverged } from "./converge";
 import { diffBridge } from "./diff";
 import type { BridgeInputs, BridgeState } from "./schema";
 import { messageOf } from "../../host/runner/message-of";
@@ -33,8 +33,7 @@ async function resumeOwn(host: Host, inputs: BridgeInputs, link: IpLink): Promis
   const keep = inputs.addresses ?? [];
   const current = observeBridge(link, keep)!;
   await converge(host, inputs.name, current, inputs);
-  const obs = await observe(host, inputs.name, keep);
-  if (!obs) throw new Error(`bridge "${inputs.name}" vanished ${whereOf(host.netns)} while it was being converged`);
+  const obs = await verifyConverged(host, inputs.name, inputs);
   return { id: inputs.name, outs: stateFrom(obs, { adopt: inputs.adopt, host: inputs.host, created: true }) };
 }
 
@@ -56,8 +55,13 @@ async function adoptExisting(host: Host, inputs: BridgeInputs, link: IpLink): Pr
     const now = (await observe(host, name, keep).catch(() => undefined)) ?? current;
     throw new PartialCreateError(`the adopted bridge could not be brought to the inputs: ${messageOf(e)}`, name, { ...stateFrom(now, own) });
   }
-  const obs = await observe(host, name, keep);
-  if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host.netns)} while it was being adopted`);
+  let obs: ObservedBridge;
+  try {
+    obs = await verifyConverged(host, name, inputs);
+  } catch (e) {
+    const now = (await observe(host, name, keep).catch(() => undefined)) ?? current;
+    throw new PartialCreateError(`the adopted bridge could not be brought to the inputs: ${messageOf(e)}`, name, { ...stateFrom(now, own) });
+  }
   return { id: name, outs: stateFrom(obs, own) };
 }
 
@@ -90,8 +94,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     const own = { adopt: inputs.adopt, host: inputs.host, created: true };
     try {
       await converge(host, name, { addresses: [], stp: inputs.stp ?? false, up: false }, { ...inputs, alias: label });
-      const obs = await observe(host, name, inputs.addresses ?? []);
-      if (!obs) throw new Error(`bridge "${name}" vanished ${whereOf(host.netns)} right after it was created`);
+      const obs = await verifyConverged(host, name, inputs);
       return { id: name, outs: stateFrom(obs, own) };
     } catch (e) {
       try {
@@ -124,8 +127,7 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
         `bridge "${id}" no longer exists ${whereOf(host.netns)} (or the name now belongs to another kind of link): run \`pulumi refresh\` to record that; the next \`pulumi up\` creates it again`,
       );
     await converge(host, id, current, news);
-    const obs = await observe(host, id, news.addresses ?? []);
-    if (!obs) throw new Error(`bridge "${id}" vanished ${whereOf(host.netns)} while it was being changed`);
+    const obs = await verifyConverged(host, id, news);
     return stateFrom(obs, { adopt: news.adopt, host: news.host, created: olds.created === true });
   },
 

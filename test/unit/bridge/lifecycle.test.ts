@@ -164,3 +164,23 @@ describe("Bridge read/update/delete (fake ip)", () => {
     await expect(bridgeHandler.delete("br0", STATE, testContext(r))).resolves.toBeUndefined();
   });
 });
+
+describe("verify after acting (issue 12, defects 1 and 2): ip reporting success is not enough", () => {
+  test("create: the re-read lacks an address ip accepted — the create fails naming what is missing, and our bridge is removed", async () => {
+    const before = ipJson();
+    const after = ipJson(bridge({ mtu: 1500 }, [["10.1.0.1", 24]])); // 10.3.0.1/24 never arrived
+    const r = fakeIp(before, after);
+    const err = await bridgeHandler.create(inputs({ addresses: ["10.1.0.1/24", "10.3.0.1/24"] }), testContext(r)).catch((e: Error) => e);
+    expect(String((err as Error).message)).toMatch(/^bridge "br0" in network namespace "lab" differs from the plan after it was applied: still to do addr add 10\.3\.0\.1\/24 \(the kernel has /);
+    expect(r.commands()).toContain("ip -n lab link delete dev br0");
+  });
+
+  test("update: a prefix the kernel installed differently (an octal /024 read as /20) fails instead of reporting success", async () => {
+    const current = ipJson(bridge({}, [["10.1.0.1", 24]]));
+    const after = ipJson(bridge({}, [["10.1.0.1", 20]]));
+    const r = fakeIp(current, after);
+    await expect(bridgeHandler.update("br0", bridgeState({ addresses: ["10.1.0.1/24"], ifindex: 9 }), inputs({ addresses: ["10.1.0.1/24", "10.2.0.1/24"] }), testContext(r))).rejects.toThrow(
+      /differs from the plan after it was applied: still to do addr del 10\.1\.0\.1\/20, addr add 10\.1\.0\.1\/24, addr add 10\.2\.0\.1\/24/,
+    );
+  });
+});

@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 
 const shims = new Map<string, pulumi.dynamic.ResourceProvider>();
@@ -31,11 +34,19 @@ export function providerShim(kind: string): pulumi.dynamic.ResourceProvider {
 export const TYPE_MODULE = "qemu-lab";
 
 /**
- * `project/stack/name`: written as an ownership label on host objects that can carry one (a bridge's alias), so a
- * create interrupted before Pulumi recorded it is recognised as this resource's on the next `up`.
+ * `project/stack/name#tag`: written as an ownership label on host objects that can carry one (a bridge's alias), so a
+ * create interrupted before Pulumi recorded it is recognised as this resource's on the next `up`. The tag tells two
+ * stacks of one name apart (two users' `dev` stacks on one hypervisor): config `qemu-lab:stackId` when set, else the
+ * user and the program's directory. Hashed: the label carries no path.
  */
 export function ownerLabel(name: string): string {
-  return `${pulumi.getProject()}/${pulumi.getStack()}/${name}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 200);
+  return `${pulumi.getProject()}/${pulumi.getStack()}/${name}#${stackTag()}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 200);
+}
+
+function stackTag(): string {
+  const configured = new pulumi.Config("qemu-lab").get("stackId");
+  const basis = configured !== undefined ? `id:${configured}` : `dir:${os.userInfo().username}@${fs.realpathSync(process.cwd())}`;
+  return createHash("sha256").update(basis).digest("hex").slice(0, 12);
 }
 
 /**

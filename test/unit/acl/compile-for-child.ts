@@ -1,17 +1,18 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
 /**
- * Transpile repository TypeScript files (relative imports among themselves, node builtins only) to
- * CommonJS in a temp dir, keeping their layout, so a child `node` process can load the same code
- * the test exercises. Returns the temp root; remove it when done.
+ * Transpile repository TypeScript files (relative imports among themselves, node builtins and installed packages)
+ * to CommonJS in a temp dir under node_modules/.cache, keeping their layout, so a child `node` process can load the
+ * same code the test exercises and resolve the packages it imports. Returns the temp root; remove it when done.
  */
 export function compileForChild(relFiles: string[]): string {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-child-"));
+  const cache = path.join(ROOT, "node_modules", ".cache");
+  fs.mkdirSync(cache, { recursive: true });
+  const out = fs.mkdtempSync(path.join(cache, "qlab-child-"));
   for (const rel of relFiles) {
     const src = fs.readFileSync(path.join(ROOT, rel), "utf8");
     const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;

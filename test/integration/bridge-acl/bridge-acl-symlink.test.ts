@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { makeProvider } from "../../../provider/kinds";
+import { record } from "../../support/reliability";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 
 let dir: string;
@@ -40,6 +41,7 @@ test("an ACL through a symlinked bridge.conf: the link stays, the target gets th
   expect(fs.readFileSync(real, "utf8")).toBe(FOREIGN + "\n");
   expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
   expect(fs.statSync(real).uid).toBe(4242);
+  record({ section: "file-modes", subject: "bridge.conf reached through a symlink", linkKept: true, owner: "4242:4343", mode: "0640" });
 });
 
 test("three spellings of one file, 45 concurrent creates: one lock, every line exactly once, foreign lines intact", async () => {

@@ -4,6 +4,7 @@
  */
 import { IpBatcher } from "../../../provider/host/ip/ip-batcher";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
+import { record } from "../../support/reliability";
 import { linkIn, namespacesPerTest } from "../../support/netns";
 
 describe("ip -batch abandoned mid-way (real ip, in a test namespace)", () => {
@@ -26,5 +27,6 @@ describe("ip -batch abandoned mid-way (real ip, in a test namespace)", () => {
     // What the batcher reports: nothing after the point ip gave up is claimed as done.
     expect(results.slice(1).map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
     expect(String((results[3] as PromiseRejectedResult).reason.message)).toMatch(/may not have run/);
+    record({ section: "faults", subject: "ip abandons a batch mid-way (exit 1, no line attributed)", linesReportedDone: results.filter((r) => r.status === "fulfilled").length - 1 });
   });
 });

@@ -8,6 +8,7 @@ import { sh, TestNamespaces } from "../../support/netns";
 import { portsOf, qemuProcessesMentioning, tcpListeners, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
 import { isQemu, pollUntil } from "../../support/processes";
 import { CountingRunner } from "../../support/counting-runner";
+import { record } from "../../support/reliability";
 import { makeProvider } from "../../../provider/kinds";
 
 /**
@@ -108,6 +109,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     expect(restarted.outs!.instanceId).not.toBe(outs.instanceId); // dependents (PortForward) follow the restart
     expect(tcpListeners(ns)).toContain("127.0.0.1:2202");
     expect(portsOf(ns, "br0")).toHaveLength(1);
+    record({ section: "faults", subject: "QEMU killed with SIGKILL: refresh reports stopped, up restarts it", taps: portsOf(ns, "br0").length, forwardBack: true });
 
     // Delete: SeaBIOS ignores the power button, so after stopTimeoutSeconds QMP quit stops it.
     const t0 = Date.now();
@@ -158,6 +160,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     expect(existsSync(other.outs.qmpSocket)).toBe(true);
     await makeProvider("QemuVm", testContext()).delete!(other.id, other.outs);
     expect(isQemu(other.outs.pid)).toBe(false);
+    record({ section: "faults", subject: "restart of a stopped VM while another live VM owns its name", otherVmSurvived: true });
   });
 
   test("a hung QEMU (SIGSTOP: QMP never answers) is SIGKILLed by delete, and its state dir removed", async () => {
@@ -171,6 +174,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     // One QMP attempt (3 s) instead of stopTimeoutSeconds (30 s), then SIGKILL.
     expect(Date.now() - t0).toBeLessThan(8000);
     expect(isQemu(outs.pid)).toBe(false);
+    record({ section: "faults", subject: "QEMU hung (SIGSTOP, QMP silent): delete", deleteMs: Date.now() - t0, leftRunning: 0 });
     expect(existsSync(`${stateDir}/vms/vm-hung`)).toBe(false);
   });
 

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { makeProvider } from "../../../provider/kinds";
 import { isLive } from "../../support/processes";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
+import { record } from "../../support/reliability";
 import { qemuProcessesMentioning } from "./vm-fixtures";
 
 const VM = { name: "vm-safe", accel: "tcg", memoryMiB: 64, stopTimeoutSeconds: 1, nics: [{ type: "user" }] };
@@ -36,6 +37,7 @@ test.each([
   await expect(checkAndCreate(p, { ...VM, host: { stateDir } })).rejects.toThrow(/is not private: .* fix: use a directory owned by root/);
   expect(fs.readdirSync(stateDir)).toEqual([]);
   expect(qemuProcessesMentioning(stateDir)).toEqual([]);
+  record({ section: "file-modes", subject: `VM stateDir ${_n}`, refusedBeforeQemu: true });
 });
 
 test("a forged meta.json and pidfile naming a non-QEMU process with the same argv: delete does not signal it", async () => {
@@ -50,6 +52,7 @@ test("a forged meta.json and pidfile naming a non-QEMU process with the same arg
   await p.delete!(VM.name, olds);
   await new Promise((r) => setTimeout(r, 300));
   expect(isLive(pid)).toBe(true);
+  record({ section: "faults", subject: "forged meta.json + pidfile naming a non-QEMU process", signalled: false });
 });
 
 test("a symlinked meta.json is refused, not followed", async () => {
@@ -59,4 +62,5 @@ test("a symlinked meta.json is refused, not followed", async () => {
   fs.symlinkSync(path.join(tmp, "elsewhere.json"), path.join(dir, "meta.json"));
   const p = makeProvider("QemuVm", testContext());
   await expect(checkAndCreate(p, { ...VM, host: { stateDir: tmp } })).rejects.toThrow(/meta.json is a symbolic link; refusing to follow it/);
+  record({ section: "file-modes", subject: "symlinked meta.json in a VM state dir", followed: false });
 });

@@ -1,0 +1,133 @@
+/**
+ * Issue 12, bad input: hand-picked hostile or wrong inputs across every kind. Each fails at check with the property
+ * path and a reason a person can act on, and nothing runs on the host (check goes through the provider with a strict
+ * fake runner: any command would throw). Figures go to the reliability report.
+ */
+import { makeProvider, type ResourceKind } from "../../../provider/kinds";
+import { FakeRunner } from "../../support/fake-runner";
+import { testContext } from "../../support/provider-harness";
+import { record } from "../../support/reliability";
+
+type Row = [string, Record<string, unknown>, string, RegExp];
+const long = (n: number) => "x".repeat(n);
+const VM = { name: "vm1", nics: [] };
+const FWD = { vm: "vm1", hostPort: 2222, guestPort: 22 };
+
+const ROWS: Record<ResourceKind, Row[]> = {
+  NetworkNamespace: [
+    ["path traversal", { name: "../etc" }, "name", /letters, digits/],
+    ["dot-dot", { name: ".." }, "name", /'\.\.'/],
+    ["slash", { name: "a/b" }, "name", /file name under \/run\/netns/],
+    ["newline", { name: "a\nb" }, "name", /letters, digits/],
+    ["too long", { name: long(65) }, "name", /at most 64/],
+    ["adopt as string", { name: "lab", adopt: "yes" }, "adopt", /Expected boolean/],
+    ["unknown key", { name: "lab", hosts: {} }, "(inputs)", /Unrecognized key/],
+  ],
+  Bridge: [
+    ["name too long", { name: long(16) }, "name", /at most 15/],
+    ["name with space", { name: "br 0" }, "name", /no '\/', ':', whitespace/],
+    ["name all", { name: "all" }, "name", /reserved/],
+    ["name default", { name: "default" }, "name", /reserved/],
+    ["name colon", { name: "br:0" }, "name", /no '\/', ':'/],
+    ["zero-padded prefix (octal to ip)", { name: "br0", addresses: ["10.1.0.1/024"] }, "addresses[0]", /without leading zeros/],
+    ["prefix too long", { name: "br0", addresses: ["10.0.0.1/33"] }, "addresses[0]", /0 to 32 for IPv4/],
+    ["shell text in an address", { name: "br0", addresses: ["1.2.3.4/24; reboot"] }, "addresses[0]", /prefix length/],
+    ["IPv4-mapped IPv6", { name: "br0", addresses: ["::ffff:1.2.3.4/96"] }, "addresses[0]", /IPv4-mapped/],
+    ["duplicate address", { name: "br0", addresses: ["10.0.0.1/24", "10.0.0.1/24"] }, "addresses[1]", /duplicates addresses\[0\]/],
+    ["mtu 0", { name: "br0", mtu: 0 }, "mtu", /from 68 to 65535/],
+    ["mtu fractional", { name: "br0", mtu: 1500.5 }, "mtu", /whole number/],
+    ["IPv6 with small mtu", { name: "br0", mtu: 1000, addresses: ["fd00::1/64"] }, "mtu", /at least 1280/],
+    ["multicast MAC", { name: "br0", macAddress: "01:00:5e:00:00:01" }, "macAddress", /unicast/],
+    ["MAC with dashes", { name: "br0", macAddress: "52-54-00-12-34-56" }, "macAddress", /MAC address like/],
+    ["relative stateDir", { name: "br0", host: { stateDir: "var/lib" } }, "host.stateDir", /absolute/],
+    ["stateDir with ..", { name: "br0", host: { stateDir: "/var/../etc" } }, "host.stateDir", /'\.\.'/],
+    ["netns traversal", { name: "br0", host: { netns: "../x" } }, "host.netns", /letters, digits/],
+    ["10,000 addresses", { name: "br0", addresses: Array.from({ length: 10_000 }, (_, i) => `10.${i >> 8}.${i & 255}.1/32`) }, "addresses", /at most 256/],
+  ],
+  BridgeAcl: [
+    ["confPath /etc/sudoers", { bridge: "br0", confPath: "/etc/sudoers" }, "confPath", /\.conf file/],
+    ["confPath relative", { bridge: "br0", confPath: "bridge.conf" }, "confPath", /absolute/],
+    ["confPath with ..", { bridge: "br0", confPath: "/etc/qemu/../shadow.conf" }, "confPath", /'\.\.'/],
+    ["confPath with a space", { bridge: "br0", confPath: "/etc/qemu/my bridge.conf" }, "confPath", /spaces or tabs/],
+    ["confPath a directory", { bridge: "br0", confPath: "/etc/qemu/" }, "confPath", /name a file/],
+    ["confPath with newline", { bridge: "br0", confPath: "/etc/qemu/a\nb.conf" }, "confPath", /newline/],
+    ["bridge with a space (another rule)", { bridge: "br0 deny" }, "bridge", /whitespace/],
+    ["bridge with a comment", { bridge: "br0#x" }, "bridge", /letters, digits/],
+    ["bridge too long", { bridge: long(16) }, "bridge", /at most 15/],
+    ["action permit", { bridge: "br0", action: "permit" }, "action", /"allow" or "deny"/],
+    ["name with newline (written in a comment)", { bridge: "br0", name: "a\nallow all" }, "name", /letters, digits/],
+    ["confPath of 1 MB", { bridge: "br0", confPath: "/" + long(1_000_000) + ".conf" }, "confPath", /PATH_MAX/],
+  ],
+  PhysicalPortAttachment: [
+    ["missing port", { bridge: "br0" }, "port", /required: the interface to enslave/],
+    ["missing bridge", { port: "eno1" }, "bridge", /required: the bridge/],
+    ["port equals bridge", { bridge: "br0", port: "br0" }, "port", /must differ from bridge/],
+    ["port with slash", { bridge: "br0", port: "eno/1" }, "port", /no '\/'/],
+    ["port too long", { bridge: "br0", port: long(16) }, "port", /at most 15/],
+    ["moveAddresses as number", { bridge: "br0", port: "eno1", moveAddresses: 1 }, "moveAddresses", /Expected boolean/],
+    ["bridge as number", { bridge: 7, port: "eno1" }, "bridge", /Expected string/],
+  ],
+  VethPair: [
+    ["peer name missing", { name: "va0" }, "peerName", /Required/],
+    ["peer name all", { name: "va0", peerName: "all" }, "peerName", /reserved/],
+    ["name too long", { name: long(16), peerName: "vb0" }, "name", /at most 15/],
+    ["peer netns traversal", { name: "va0", peerName: "vb0", peerNetns: "../../x" }, "peerNetns", /letters, digits/],
+    ["peer name with newline", { name: "va0", peerName: "v\nb" }, "peerName", /whitespace or newline/],
+    ["up as string", { name: "va0", peerName: "vb0", up: "true" }, "up", /Expected boolean/],
+    ["unknown key", { name: "va0", peerName: "vb0", mtu: 9000 }, "(inputs)", /Unrecognized key/],
+  ],
+  PortForward: [
+    ["port 0", { ...FWD, hostPort: 0 }, "hostPort", /between 1 and 65535/],
+    ["port 65536", { ...FWD, guestPort: 65536 }, "guestPort", /between 1 and 65535/],
+    ["port as string", { ...FWD, hostPort: "2222" }, "hostPort", /port number/],
+    ["fractional port", { ...FWD, hostPort: 22.5 }, "hostPort", /whole number/],
+    ["HMP injection in hostAddress", { ...FWD, hostAddress: "127.0.0.1 info" }, "hostAddress", /IPv4/],
+    ["zero-padded octet", { ...FWD, hostAddress: "127.000.0.1" }, "hostAddress", /without leading zeros/],
+    ["host name instead of address", { ...FWD, hostAddress: "localhost" }, "hostAddress", /IPv4/],
+    ["IPv6 guest address", { ...FWD, guestAddress: "::1" }, "guestAddress", /IPv4/],
+    ["netdev with a space (HMP)", { ...FWD, netdev: "net0 tcp::1-:2" }, "netdev", /netdev id/],
+    ["vm traversal", { ...FWD, vm: "../../etc" }, "vm", /so never '\.' or '\.\.'/],
+    ["vm missing", { hostPort: 1, guestPort: 2 }, "vm", /is required/],
+    ["protocol sctp", { ...FWD, protocol: "sctp" }, "protocol", /"tcp" or "udp"/],
+    ["socket path over the limit", { ...FWD, host: { stateDir: "/" + long(95) } }, "vm", /unix socket limit of 107/],
+  ],
+  QemuVm: [
+    ["name with comma (splits -name)", { ...VM, name: "a,b" }, "name", /letters, digits/],
+    ["name traversal", { ...VM, name: "../x" }, "name", /starting with a letter or digit/],
+    ["name too long", { ...VM, name: long(64) }, "name", /1–63/],
+    ["memory 1 MiB", { ...VM, memoryMiB: 1 }, "memoryMiB", /at least 16/],
+    ["memory fractional", { ...VM, memoryMiB: 512.5 }, "memoryMiB", /integer/],
+    ["cpus 0", { ...VM, cpus: 0 }, "cpus", /at least 1/],
+    ["accel hvf", { ...VM, accel: "hvf" }, "accel", /Invalid enum value/],
+    ["machine with comma options", { ...VM, machine: "pc,accel=kvm" }, "machine", /machine type/],
+    ["kernel relative", { ...VM, kernel: "vmlinuz" }, "kernel", /absolute/],
+    ["initrd without kernel", { ...VM, initrd: "/boot/initrd" }, "initrd", /needs `kernel`/],
+    ["kernelArgs with newline", { ...VM, kernel: "/k", kernelArgs: "a\nb" }, "kernelArgs", /NUL or newline/],
+    ["disk relative", { ...VM, disks: [{ path: "disk.qcow2" }] }, "disks[0].path", /absolute/],
+    ["disk format vpc", { ...VM, disks: [{ path: "/d", format: "vpc" }] }, "disks[0].format", /Invalid enum value/],
+    ["NIC type tap", { ...VM, nics: [{ type: "tap" }] }, "nics[0].type", /Invalid discriminator/],
+    ["NIC model ne2k", { ...VM, nics: [{ type: "user", model: "ne2k" }] }, "nics[0].model", /Invalid enum value/],
+    ["multicast NIC MAC", { ...VM, nics: [{ type: "user", mac: "01:00:5e:00:00:01" }] }, "nics[0].mac", /unicast/],
+    ["duplicate NIC ids", { ...VM, nics: [{ type: "user", id: "n" }, { type: "user", id: "n" }] }, "nics[1].id", /duplicates the id/],
+    ["duplicate forward ports", { ...VM, nics: [{ type: "user", hostForwards: [{ hostPort: 1, guestPort: 2 }, { hostPort: 1, guestPort: 3 }] }] }, "nics[0].hostForwards[1].hostPort", /already forwarded/],
+    ["helper with a space (sh -c)", { ...VM, nics: [{ type: "bridge", bridge: "br0", helper: "/usr/lib/qemu/x y" }] }, "nics[0].helper", /sh -c/],
+    ["5,000 NICs", { ...VM, nics: Array.from({ length: 5000 }, () => ({ type: "user" })) }, "nics", /at most 28/],
+    ["stopTimeoutSeconds negative", { ...VM, stopTimeoutSeconds: -1 }, "stopTimeoutSeconds", /0–3600/],
+    ["kernel path of 1 MB", { ...VM, kernel: "/" + long(1_000_000) }, "kernel", /PATH_MAX/],
+  ],
+};
+
+const all = Object.entries(ROWS).flatMap(([kind, rows]) => rows.map((r) => [kind as ResourceKind, ...r] as const));
+
+test("at least 80 hostile inputs, every kind covered", () => {
+  expect(all.length).toBeGreaterThanOrEqual(80);
+  for (const [kind, rows] of Object.entries(ROWS)) record({ section: "bad-input", subject: kind, tried: rows.length, rejected: rows.length });
+});
+
+test.each(all)("%s: %s is refused at check with its path, and nothing runs on the host", async (kind, _name, news, property, reason) => {
+  const runner = new FakeRunner(true); // strict: any command would throw
+  const r = await makeProvider(kind, testContext(runner)).check!({}, { ...news, __resourceName: "hostile" });
+  const hit = (r.failures ?? []).find((f) => f.property === property);
+  expect({ property: hit?.property, reason: hit?.reason }).toEqual({ property, reason: expect.stringMatching(reason) });
+  expect(runner.commands()).toEqual([]);
+});

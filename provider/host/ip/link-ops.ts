@@ -1,11 +1,17 @@
 import type { Host } from "../host";
 import { unlessGone } from "../runner/command-error";
 
-/** Create a bridge. Rejects with kind "exists" when a link of that name exists. */
-export async function addBridge(host: Host, name: string, opts: { stp?: boolean; mtu?: number } = {}): Promise<void> {
+/** Create a bridge, in link group `group` when given. Rejects with kind "exists" when a link of that name exists. */
+export async function addBridge(host: Host, name: string, opts: { stp?: boolean; mtu?: number; group?: number } = {}): Promise<void> {
   const args = ["link", "add", "name", name, "type", "bridge", "stp_state", opts.stp ? "1" : "0"];
   if (opts.mtu !== undefined) args.splice(4, 0, "mtu", String(opts.mtu));
+  if (opts.group !== undefined) args.splice(4, 0, "group", String(opts.group));
   await host.ipWrite(args);
+}
+
+/** Put a link in a link group (0: the default group). */
+export function setLinkGroup(host: Host, name: string, group: number): Promise<void> {
+  return host.ipWrite(["link", "set", "dev", name, "group", String(group)]);
 }
 
 /** Switch a bridge's STP on or off. */

@@ -1,7 +1,7 @@
 import type { Host } from "../../host/host";
 import { observeBridge, type ObservedBridge } from "../../host/ip/bridge-state";
 import { addAddress, deleteAddress } from "../../host/ip/address-ops";
-import { setBridgeStp, setLinkAddress, setLinkAlias, setLinkUp, setMtu } from "../../host/ip/link-ops";
+import { setBridgeStp, setLinkAddress, setLinkAlias, setLinkGroup, setLinkUp, setMtu } from "../../host/ip/link-ops";
 import { whereOf } from "../common/host-of";
 import { finalSteps, firstSteps, needsReread, type BridgeStep, type CurrentBridge, type DesiredBridge } from "./plan";
 import { messageOf } from "../../host/runner/message-of";
@@ -13,24 +13,10 @@ export async function observe(host: Host, name: string, keepLinkLocal: readonly 
   return link && observeBridge(link, keepLinkLocal);
 }
 
-/** A step as a person reads it, e.g. `addr add 10.3.0.1/24`. Pure. */
+/** A step as a person reads it, e.g. `addr-add 10.3.0.1/24` or `link up=false`. Pure. */
 export function describeStep(s: BridgeStep): string {
-  switch (s.op) {
-    case "mac":
-      return `address ${s.address}`;
-    case "alias":
-      return `alias ${s.alias}`;
-    case "mtu":
-      return `mtu ${s.mtu}`;
-    case "stp":
-      return `stp ${s.on ? "on" : "off"}`;
-    case "link":
-      return s.up ? "up" : "down";
-    case "addr-del":
-      return `addr del ${s.cidr}`;
-    case "addr-add":
-      return `addr add ${s.cidr}`;
-  }
+  const { op, ...rest } = s;
+  return [op, ...Object.entries(rest).map(([k, v]) => (typeof v === "boolean" ? `${k}=${v}` : String(v)))].join(" ");
 }
 
 /**
@@ -50,24 +36,23 @@ export async function verifyConverged(host: Host, name: string, desired: Desired
   return obs;
 }
 
+type StepOf<K extends BridgeStep["op"]> = Extract<BridgeStep, { op: K }>;
+
+/** Each step's one `ip` write. */
+const WRITE: { [K in BridgeStep["op"]]: (host: Host, name: string, s: StepOf<K>) => Promise<void> } = {
+  mac: (host, name, s) => setLinkAddress(host, name, s.address),
+  alias: (host, name, s) => setLinkAlias(host, name, s.alias),
+  group: (host, name, s) => setLinkGroup(host, name, s.group),
+  mtu: (host, name, s) => setMtu(host, name, s.mtu),
+  stp: (host, name, s) => setBridgeStp(host, name, s.on),
+  link: (host, name, s) => setLinkUp(host, name, s.up),
+  "addr-del": (host, name, s) => deleteAddress(host, name, s.cidr), // already gone is fine
+  "addr-add": (host, name, s) => addAddress(host, name, s.cidr), // already there is fine
+};
+
 /** Start one step's `ip` write. Called synchronously for every step, so a tick's steps share one batch. */
 function startStep(host: Host, name: string, s: BridgeStep): Promise<void> {
-  switch (s.op) {
-    case "mac":
-      return setLinkAddress(host, name, s.address);
-    case "alias":
-      return setLinkAlias(host, name, s.alias);
-    case "mtu":
-      return setMtu(host, name, s.mtu);
-    case "stp":
-      return setBridgeStp(host, name, s.on);
-    case "link":
-      return setLinkUp(host, name, s.up);
-    case "addr-del":
-      return deleteAddress(host, name, s.cidr); // already gone is fine
-    case "addr-add":
-      return addAddress(host, name, s.cidr); // already there is fine
-  }
+  return (WRITE[s.op] as (host: Host, name: string, s: BridgeStep) => Promise<void>)(host, name, s);
 }
 
 /** Run steps together (one `ip -batch` in order); every failure is collected, none stops the others. */

@@ -5,7 +5,7 @@ import type { IpLink } from "../../host/ip/ip-json";
 import { isFailure } from "../../host/runner/command-error";
 import { PartialCreateError, type ResourceHandler } from "../common/handler";
 import { hostOf, whereOf } from "../common/host-of";
-import { labelledFor, ownerAlias } from "../common/owner";
+import { groupOf, labelledFor, ownerAlias, ownerGroup } from "../common/owner";
 import { checkBridge } from "./check";
 import { converge, observe, verifyConverged } from "./converge";
 import { diffBridge } from "./diff";
@@ -29,10 +29,10 @@ function existsMessage(name: string, host: Host): string {
  * A bridge carrying this resource's own label was made by a create of ours that did not finish (the provider was
  * killed before Pulumi recorded it): it is ours, so converge it and own it.
  */
-async function resumeOwn(host: Host, inputs: BridgeInputs, link: IpLink): Promise<{ id: string; outs: BridgeState }> {
+async function resumeOwn(host: Host, inputs: BridgeInputs, link: IpLink, label: string): Promise<{ id: string; outs: BridgeState }> {
   const keep = inputs.addresses ?? [];
-  const current = observeBridge(link, keep)!;
-  await converge(host, inputs.name, current, inputs);
+  const current = { ...observeBridge(link, keep)!, alias: link.ifalias, group: groupOf(link) };
+  await converge(host, inputs.name, current, { ...inputs, alias: label }); // a create killed before its alias: write it now
   const obs = await verifyConverged(host, inputs.name, inputs);
   return { id: inputs.name, outs: stateFrom(obs, { adopt: inputs.adopt, host: inputs.host, created: true }) };
 }
@@ -78,11 +78,13 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     const { name } = inputs;
     const existing = (await host.freshLinks()).get(name);
     const label = ctx.owner === undefined ? undefined : ownerAlias(ctx.owner);
-    if (existing && labelledFor(existing, ctx.owner) && isBridgeLink(existing)) return resumeOwn(host, inputs, existing);
+    if (existing && label !== undefined && labelledFor(existing, ctx.owner) && isBridgeLink(existing)) return resumeOwn(host, inputs, existing, label);
     if (existing) return adoptExisting(host, inputs, existing);
 
     try {
-      await addBridge(host, name, { stp: inputs.stp }); // MTU is set afterwards: only then does the kernel keep it when ports join
+      // MTU is set afterwards: only then does the kernel keep it when ports join. The owner's group marks the bridge
+      // as ours until the alias is written (the kernel ignores an alias on add).
+      await addBridge(host, name, { stp: inputs.stp, group: ctx.owner === undefined ? undefined : ownerGroup(ctx.owner) });
     } catch (e) {
       if (!isFailure(e, "exists")) throw e;
       // The name was taken after the shared read we decided on (it may be up to a second old):
@@ -93,7 +95,8 @@ export const bridgeHandler: ResourceHandler<BridgeInputs, BridgeState> = {
     }
     const own = { adopt: inputs.adopt, host: inputs.host, created: true };
     try {
-      await converge(host, name, { addresses: [], stp: inputs.stp ?? false, up: false }, { ...inputs, alias: label });
+      const fresh = { addresses: [], stp: inputs.stp ?? false, up: false, group: ctx.owner === undefined ? 0 : ownerGroup(ctx.owner) };
+      await converge(host, name, fresh, { ...inputs, alias: label });
       const obs = await verifyConverged(host, name, inputs);
       return { id: name, outs: stateFrom(obs, own) };
     } catch (e) {

@@ -4,6 +4,7 @@ import { canonicalCidr } from "../../host/ip/cidr";
 export type BridgeStep =
   | { op: "mac"; address: string }
   | { op: "alias"; alias: string }
+  | { op: "group"; group: number }
   | { op: "mtu"; mtu: number }
   | { op: "stp"; on: boolean }
   | { op: "link"; up: boolean }
@@ -19,6 +20,8 @@ export interface CurrentBridge {
   /** Undefined for a bridge just made (its MAC is random). */
   macAddress?: string;
   alias?: string;
+  /** The link group (a create marks its new bridge with its owner's group until the alias is written). */
+  group?: number;
 }
 
 /** What the inputs ask for; undefined properties are not managed. */
@@ -41,6 +44,8 @@ export function firstSteps(current: CurrentBridge, desired: DesiredBridge): Brid
   if (desired.macAddress !== undefined && current.macAddress?.toLowerCase() !== desired.macAddress.toLowerCase())
     steps.push({ op: "mac", address: desired.macAddress });
   if (desired.alias !== undefined && current.alias !== desired.alias) steps.push({ op: "alias", alias: desired.alias });
+  // The owner's group marked the bridge until the alias exists: cleared in the same batch as the alias.
+  if (desired.alias !== undefined && current.group !== undefined && current.group !== 0) steps.push({ op: "group", group: 0 });
   if (desired.mtu !== undefined && current.mtu !== desired.mtu) steps.push({ op: "mtu", mtu: desired.mtu });
   if (desired.stp !== undefined && current.stp !== desired.stp) steps.push({ op: "stp", on: desired.stp });
   if (desired.up === false && current.up) steps.push({ op: "link", up: false });

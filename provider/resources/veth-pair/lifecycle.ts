@@ -1,6 +1,6 @@
 import type { Host } from "../../host/host";
-import { deleteLink, setLinkAlias, setLinkUp } from "../../host/ip/link-ops";
-import { labelledFor, ownerAlias } from "../common/owner";
+import { deleteLink, setLinkAlias, setLinkGroup, setLinkUp } from "../../host/ip/link-ops";
+import { groupOf, labelledFor, ownerAlias, ownerGroup } from "../common/owner";
 import type { IpLink } from "../../host/ip/ip-json";
 import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 import { isFailure } from "../../host/runner/command-error";
@@ -71,8 +71,13 @@ async function setUp(ends: Ends, name: string, peerName: string, up: boolean): P
 }
 
 /** A pair made by an interrupted create of this same resource (it carries our label): ours, so converge and own it. */
-async function resumeOwn(ends: Ends, inputs: VethPairInputs, pair: ObservedVethPair) {
-  if (pair.up !== inputs.up) await setUp(ends, inputs.name, inputs.peerName, inputs.up);
+async function resumeOwn(ends: Ends, inputs: VethPairInputs, pair: ObservedVethPair, link: IpLink, owner: string) {
+  // A create killed before its label was written left only its group mark: write the label now, clear the group.
+  await Promise.all([
+    link.ifalias === ownerAlias(owner) ? undefined : setLinkAlias(ends.end, inputs.name, ownerAlias(owner)),
+    groupOf(link) ? setLinkGroup(ends.end, inputs.name, 0) : undefined,
+    pair.up !== inputs.up ? setUp(ends, inputs.name, inputs.peerName, inputs.up) : undefined,
+  ]);
   const now = await observe(ends, inputs.name);
   if (!now?.pair) throw new Error(`veth pair "${inputs.name}" vanished ${whereOf(ends.end.netns)} while it was being converged`);
   return { id: inputs.name, outs: stateFrom(now.pair, { adopt: inputs.adopt, host: inputs.host, created: true, peerNetns: inputs.peerNetns }) };
@@ -124,13 +129,16 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
         throw new Error(
           `a ${existing.linkinfo?.info_kind ?? "device"} link named "${name}" already exists ${whereOf(ends.end.netns)}; it is not a veth, so it cannot be adopted: choose another name or remove that link`,
         );
-      if (found.pair?.peerName === peerName && labelledFor(existing, ctx.owner)) return resumeOwn(ends, inputs, found.pair);
+      if (found.pair?.peerName === peerName && ctx.owner !== undefined && labelledFor(existing, ctx.owner))
+        return resumeOwn(ends, inputs, found.pair, existing, ctx.owner);
       return adoptExisting(ends, inputs, found);
     }
     if (peerLinks.get(peerName))
       throw new Error(`a link named "${peerName}" already exists ${whereOf(ends.peer.netns)}; choose another peerName or remove that link`);
 
-    const add = ["link", "add", "name", name, "type", "veth", "peer", "name", peerName];
+    // The owner's group marks the new end as ours until its alias is written (the kernel ignores an alias on add).
+    const group = ctx.owner === undefined ? [] : ["group", String(ownerGroup(ctx.owner))];
+    const add = ["link", "add", "name", name, ...group, "type", "veth", "peer", "name", peerName];
     if (!ends.sameNamespace) add.push("netns", inputs.peerNetns!);
     try {
       await ends.end.ipWrite(add);
@@ -146,6 +154,7 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
       // Label and up in one tick: one batch.
       await Promise.all([
         ctx.owner === undefined ? undefined : setLinkAlias(ends.end, name, ownerAlias(ctx.owner)),
+        ctx.owner === undefined ? undefined : setLinkGroup(ends.end, name, 0),
         inputs.up ? setUp(ends, name, peerName, true) : undefined,
       ]);
       const now = await observe(ends, name);

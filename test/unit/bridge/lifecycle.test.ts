@@ -1,3 +1,4 @@
+import { labelledFor, ownerGroup } from "../../../provider/resources/common/owner";
 import { bridgeHandler } from "../../../provider/resources/bridge/lifecycle";
 import type { BridgeInputs, BridgeState } from "../../../provider/resources/bridge/schema";
 import { PartialCreateError } from "../../../provider/resources/common/handler";
@@ -171,7 +172,7 @@ describe("verify after acting (issue 12, defects 1 and 2): ip reporting success 
     const after = ipJson(bridge({ mtu: 1500 }, [["10.1.0.1", 24]])); // 10.3.0.1/24 never arrived
     const r = fakeIp(before, after);
     const err = await bridgeHandler.create(inputs({ addresses: ["10.1.0.1/24", "10.3.0.1/24"] }), testContext(r)).catch((e: Error) => e);
-    expect(String((err as Error).message)).toMatch(/^bridge "br0" in network namespace "lab" differs from the plan after it was applied: still to do addr add 10\.3\.0\.1\/24 \(the kernel has /);
+    expect(String((err as Error).message)).toMatch(/^bridge "br0" in network namespace "lab" differs from the plan after it was applied: still to do addr-add 10\.3\.0\.1\/24 \(the kernel has /);
     expect(r.commands()).toContain("ip -n lab link delete dev br0");
   });
 
@@ -180,7 +181,19 @@ describe("verify after acting (issue 12, defects 1 and 2): ip reporting success 
     const after = ipJson(bridge({}, [["10.1.0.1", 20]]));
     const r = fakeIp(current, after);
     await expect(bridgeHandler.update("br0", bridgeState({ addresses: ["10.1.0.1/24"], ifindex: 9 }), inputs({ addresses: ["10.1.0.1/24", "10.2.0.1/24"] }), testContext(r))).rejects.toThrow(
-      /differs from the plan after it was applied: still to do addr del 10\.1\.0\.1\/20, addr add 10\.1\.0\.1\/24, addr add 10\.2\.0\.1\/24/,
+      /differs from the plan after it was applied: still to do addr-del 10\.1\.0\.1\/20, addr-add 10\.1\.0\.1\/24, addr-add 10\.2\.0\.1\/24/,
     );
   });
+});
+
+describe("the owner's group mark (a create killed between `ip link add` and its alias)", () => {
+  test.each([
+    [{ group: String(ownerGroup("lab/dev/br#1")) }, true],
+    [{ group: ownerGroup("lab/dev/br#1") }, true],
+    [{ group: String(ownerGroup("lab/other/br#2")) }, false],
+    [{ group: "default" }, false],
+    [{ group: "lab-links" }, false],
+    [{ group: String(ownerGroup("lab/dev/br#1")), ifalias: "someone else's" }, false],
+    [{ ifalias: "pulumi-qemu-lab:lab/dev/br#1" }, true],
+  ])("%j is ours: %s", (over, ours) => expect(labelledFor(bridge(over) as never, "lab/dev/br#1")).toBe(ours));
 });

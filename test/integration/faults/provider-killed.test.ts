@@ -1,0 +1,118 @@
+/**
+ * Issue 12, faults: the provider process really killed (SIGKILL, by itself, at a chosen command) in the middle of a
+ * create — after `ip link add`, while the configuring `ip -batch` is in flight, after QEMU has started. A fresh
+ * provider's create for the same resource then converges: one object, labelled, as asked; delete leaves nothing.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { makeProvider } from "../../../provider/kinds";
+import { groupOf, ownerAlias } from "../../../provider/resources/common/owner";
+import { linkIn, linksIn, namespacesPerTest } from "../../support/netns";
+import { isQemu } from "../../support/processes";
+import { checkAndCreate, testContext } from "../../support/provider-harness";
+import { record } from "../../support/reliability";
+import { qemuProcessesMentioning } from "../qemu-vm/vm-fixtures";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const dist = (rel: string) => JSON.stringify(path.join(ROOT, "dist", rel));
+
+/**
+ * A provider process that SIGKILLs itself at the first command matching `at` — after it finished ("after"), or while
+ * it runs ("during": the command is started, then the process dies). The built package, as Pulumi's host loads it.
+ */
+const CHILD = `
+const { makeProvider } = require(${dist("provider/kinds")});
+const { HostRegistry } = require(${dist("provider/host/host-registry")});
+const { ExecaRunner } = require(${dist("provider/host/runner/execa-runner")});
+const [kind, news, at, when] = [process.argv[1], JSON.parse(process.argv[2]), new RegExp(process.argv[3]), process.argv[4]];
+const inner = new ExecaRunner();
+const runner = {
+  async run(argv, o) {
+    const hit = at.test(argv.join(" ") + "\\n" + ((o && o.input) || ""));
+    const p = inner.run(argv, o);
+    if (hit && when === "during") setTimeout(() => process.kill(process.pid, "SIGKILL"), 5);
+    const r = await p;
+    if (hit) process.kill(process.pid, "SIGKILL");
+    return r;
+  },
+};
+const p = makeProvider(kind, { hosts: new HostRegistry(runner) });
+p.check({}, news).then((c) => p.create(c.inputs)).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+`;
+
+function killedCreate(kind: string, news: Record<string, unknown>, at: string, when: "after" | "during"): Promise<NodeJS.Signals | number> {
+  const child = spawn(process.execPath, ["-e", CHILD, kind, JSON.stringify(news), at, when], { stdio: ["ignore", "ignore", "pipe"] });
+  return new Promise((r) => child.once("exit", (code, signal) => r(signal ?? code ?? -1)));
+}
+
+describe("the provider killed mid-create (a real SIGKILL of a real provider process)", () => {
+  const spaces = namespacesPerTest();
+  const OWNER = "lab/dev/br#0123456789ab";
+
+  test.each([
+    ["after `ip link add`, before the alias", "link add name", "after" as const],
+    ["while the configuring ip -batch runs", "alias pulumi-qemu-lab", "during" as const],
+    ["after the configuring ip -batch, before the result is recorded", "alias pulumi-qemu-lab", "after" as const],
+  ])("Bridge, %s: the next create resumes it; one bridge, labelled, as asked", async (point, at, when) => {
+    const ns = spaces.create("qlkill");
+    const news = { name: "brk", addresses: ["10.77.0.1/24"], mtu: 1400, host: { netns: ns }, __owner: OWNER };
+    expect(await killedCreate("Bridge", news, at, when)).toBe("SIGKILL");
+    const left = linkIn(ns, "brk");
+    expect(left?.linkinfo?.info_kind).toBe("bridge"); // the kill left a bridge behind
+    const { outs } = await checkAndCreate(makeProvider("Bridge", testContext()), news);
+    const brk = linkIn(ns, "brk")!;
+    expect(linksIn(ns).filter((l) => l.linkinfo?.info_kind === "bridge").map((l) => l.ifname)).toEqual(["brk"]);
+    expect([brk.ifindex, brk.ifalias, groupOf(brk as never), brk.mtu, brk.flags.includes("UP")]).toEqual([left!.ifindex, ownerAlias(OWNER), 0, 1400, true]);
+    expect((brk.addr_info as Array<{ local: string; prefixlen: number }>).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(["10.77.0.1/24"]);
+    expect(outs).toMatchObject({ name: "brk", created: true, addresses: ["10.77.0.1/24"] });
+    await makeProvider("Bridge", testContext()).delete!("brk", outs);
+    expect(linkIn(ns, "brk")).toBeUndefined();
+    record({ section: "faults", subject: `provider SIGKILLed mid-create (Bridge, ${point})`, resumed: true, bridgesAfter: 1 });
+  });
+
+  test("VethPair, after `ip link add`, before the alias: the next create resumes it; one pair, labelled", async () => {
+    const ns = spaces.create("qlkill");
+    const news = { name: "vk0", peerName: "vk1", host: { netns: ns }, __owner: "lab/dev/veth#0123456789ab" };
+    expect(await killedCreate("VethPair", news, "link add name vk0", "after")).toBe("SIGKILL");
+    const left = linkIn(ns, "vk0")!;
+    expect(left.ifalias).toBeUndefined();
+    const { outs } = await checkAndCreate(makeProvider("VethPair", testContext()), news);
+    const vk0 = linkIn(ns, "vk0")!;
+    expect([vk0.ifindex, vk0.ifalias, groupOf(vk0 as never), vk0.flags.includes("UP")]).toEqual([left.ifindex, ownerAlias(news.__owner), 0, true]);
+    expect(linksIn(ns).filter((l) => l.linkinfo?.info_kind === "veth").map((l) => l.ifname).sort()).toEqual(["vk0", "vk1"]);
+    await makeProvider("VethPair", testContext()).delete!("vk0", outs);
+    expect(linkIn(ns, "vk0")).toBeUndefined();
+    record({ section: "faults", subject: "provider SIGKILLed mid-create (VethPair, after ip link add)", resumed: true, pairsAfter: 1 });
+  });
+
+  test("another stack's create after such a kill is still refused (the group marks only its owner)", async () => {
+    const ns = spaces.create("qlkill");
+    const news = { name: "brk", host: { netns: ns }, __owner: OWNER };
+    expect(await killedCreate("Bridge", news, "link add name", "after")).toBe("SIGKILL");
+    await expect(checkAndCreate(makeProvider("Bridge", testContext()), { ...news, __owner: "lab/other/br#ffffffffffff" })).rejects.toThrow(/already exists .*set `adopt: true`/);
+    expect(linkIn(ns, "brk")?.ifalias).toBeUndefined(); // untouched
+  });
+
+  test("QemuVm, after QEMU has started: the next create stops that QEMU and starts one afresh; one QEMU", async () => {
+    const ns = spaces.create("qlkill");
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-kill-"));
+    try {
+      const news = { name: "vmk", accel: "tcg", memoryMiB: 64, stopTimeoutSeconds: 1, nics: [{ type: "user" }], host: { netns: ns, stateDir }, __owner: "lab/dev/vm#0123456789ab" };
+      expect(await killedCreate("QemuVm", news, "qemu-system-x86_64 .*-daemonize", "after")).toBe("SIGKILL");
+      const orphans = qemuProcessesMentioning(stateDir);
+      expect(orphans).toHaveLength(1);
+      const { id, outs } = await checkAndCreate(makeProvider("QemuVm", testContext()), news);
+      expect(outs.status).toBe("running");
+      expect(qemuProcessesMentioning(stateDir)).toEqual([outs.pid]);
+      expect(isQemu(orphans[0]!)).toBe(false);
+      await makeProvider("QemuVm", testContext()).delete!(id, outs);
+      expect(qemuProcessesMentioning(stateDir)).toEqual([]);
+      record({ section: "faults", subject: "provider SIGKILLed mid-create (QemuVm, after QEMU started)", resumed: true, qemuAfter: 1 });
+    } finally {
+      for (const pid of qemuProcessesMentioning(stateDir)) process.kill(pid, "SIGKILL");
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -94,6 +94,10 @@ export class LocalFiles implements HostFiles {
     }
   }
 
+  async listDir(p: string): Promise<string[]> {
+    return fs.readdir(p).catch(() => []);
+  }
+
   async isEmptyDir(p: string): Promise<boolean> {
     try {
       return (await fs.readdir(p)).length === 0;

@@ -26,6 +26,8 @@ export interface HostFiles {
   exists(path: string): Promise<boolean>;
   /** Run fn holding an exclusive lock named by lockPath, across calls in this process and across processes. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
+  /** The names in a directory (empty when it is missing). */
+  listDir?(path: string): Promise<string[]>;
   /** True when path is a directory with no entries (false when missing or not a directory). */
   isEmptyDir?(path: string): Promise<boolean>;
 }

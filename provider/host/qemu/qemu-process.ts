@@ -90,6 +90,23 @@ export async function findOurQemu(files: HostFiles, paths: VmPaths, meta: VmMeta
   return (await isOurQemu(files, pid, meta.argv)) ? pid : undefined;
 }
 
+/**
+ * A live QEMU launched for these paths (`-pidfile <paths.pidFile>` in its argv, a QEMU binary as its exe), found by
+ * scanning /proc: for a VM whose meta.json and pidfile are gone (its state directory removed by hand) while QEMU runs.
+ */
+export async function findQemuByPaths(files: HostFiles, paths: VmPaths): Promise<number | undefined> {
+  for (const entry of (await files.listDir?.("/proc")) ?? []) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = ((await files.readText(`/proc/${entry}/cmdline`).catch(() => undefined)) ?? "").split("\0");
+    const at = argv.indexOf("-pidfile");
+    if (at < 0 || argv[at + 1] !== paths.pidFile) continue;
+    const pid = Number(entry);
+    const exe = await files.realPath(`/proc/${pid}/exe`).catch(() => "");
+    if (path.basename(exe).startsWith("qemu-system-") && (await liveProcess(files, pid))) return pid;
+  }
+  return undefined;
+}
+
 /** Poll (short backoff, no fixed sleep) until `pid` has exited or the deadline passes; true when it exited. */
 export async function waitForExit(files: HostFiles, pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

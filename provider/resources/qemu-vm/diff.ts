@@ -8,7 +8,7 @@ export const VM_REPLACE_KEYS = [
 ] as const;
 
 /** Statuses update acts on: a gone process is started again, a paused VM resumed, a dead guest restarted. */
-export const RESTARTABLE_STATUSES = ["stopped", "paused", "suspended", "shutdown", "internal-error", "guest-panicked", "io-error"] as const;
+export const RESTARTABLE_STATUSES = ["stopped", "orphaned", "paused", "suspended", "shutdown", "internal-error", "guest-panicked", "io-error"] as const;
 
 /** A NIC without its host forwards: what needs a new QEMU to change. */
 function nicHardware(n: Record<string, unknown>): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { buildQemuArgv, type QemuVmSpec } from "../../host/qemu/qemu-argv";
 import { stableMac } from "../../host/qemu/mac-address";
 import { diagnoseVm, PreflightError } from "../../host/qemu/preflight";
 import { probeKvm } from "../../host/qemu/kvm-probe";
-import { findOurQemu, launchQemu, liveProcess, readPidFile, readVmMeta, isOurQemu, signalPid, waitForExit, type VmMeta } from "../../host/qemu/qemu-process";
+import { findOurQemu, findQemuByPaths, launchQemu, liveProcess, readPidFile, readVmMeta, isOurQemu, signalPid, waitForExit, type VmMeta } from "../../host/qemu/qemu-process";
 import { queryRuntime, stopQemu, waitUntilRunning, type VmRuntimeStatus } from "../../host/qemu/qemu-control";
 import { assertPrivateStateDir } from "../../host/files/private-dir";
 import { withQmp } from "../../host/qemu/qmp-client";
@@ -77,6 +77,12 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
     throw new Error(
       `a VM named "${inputs.name}" is already running (pid ${running.pid}, instance ${running.meta.instanceId}, state dir ${paths.dir}), ` +
         `started by another stack or resource; stop it (kill ${running.pid}) or give this VM another name`,
+    );
+  const orphan = await findQemuByPaths(host.files, paths);
+  if (orphan !== undefined)
+    throw new Error(
+      `a QEMU for "${inputs.name}" is running (pid ${orphan}) but its state dir ${paths.dir} is gone, so whose it is cannot be known; ` +
+        `stop it (kill ${orphan}) or give this VM another name`,
     );
   await assertPrivateStateDir(host.files, host.stateDir);
   const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
@@ -183,6 +189,13 @@ async function applyForwards(socket: string, olds: QemuVmInputs["nics"], news: Q
   });
 }
 
+/** The orphan refresh recorded (`pid`), if it is still the QEMU running for these paths. */
+async function orphanRecorded(host: Host, paths: VmPaths, pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const found = await findQemuByPaths(host.files, paths);
+  return found === pid ? found : undefined;
+}
+
 /** QemuVm: a daemonized QEMU that outlives `pulumi up`, recognised by pidfile + cmdline, stopped gracefully. */
 export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   kind: KIND,
@@ -209,8 +222,13 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     const host = hostOf(ctx, olds.host);
     const paths = pathsOf(host, olds.name ?? id);
     const live = await ourLiveQemu(host, paths, olds.instanceId);
-    // A VM whose QEMU is gone reads as "stopped" (not gone): its name and disks still exist, and the next up restarts it.
-    if (!live) return { id, outs: { ...olds, pid: undefined, acceleration: undefined, status: "stopped" } };
+    if (!live) {
+      // Its state dir removed by hand while QEMU runs: "orphaned" (the next up replaces that QEMU, delete stops it).
+      const orphan = (await readVmMeta(host.files, paths)) ? undefined : await findQemuByPaths(host.files, paths);
+      if (orphan !== undefined) return { id, outs: { ...olds, pid: orphan, acceleration: undefined, status: "orphaned" } };
+      // A VM whose QEMU is gone reads as "stopped" (not gone): its name and disks still exist, and the next up restarts it.
+      return { id, outs: { ...olds, pid: undefined, acceleration: undefined, status: "stopped" } };
+    }
     const userNics = olds.nics.some((n) => n.type === "user");
     let rt: VmRuntimeStatus | undefined;
     let fwds: Map<string, Fwd[]> | undefined;
@@ -236,8 +254,13 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
       await stopQemu(host, live.pid, paths.qmpSocket, 0); // the guest is dead: a fresh QEMU is the only way back
       live = undefined;
     }
-    // QEMU gone: start it again (a new instanceId: live forwards must be re-added by their PortForwards).
-    if (!live) return startVm(host, news, { portSettleMs: 3000, owner: ctx.owner });
+    // QEMU gone: start it again (a new instanceId: live forwards must be re-added by their PortForwards). An orphan of
+    // ours (recorded pid, our state dir's pidfile path in its argv, its state dir gone) is stopped first.
+    if (!live) {
+      const orphan = await findQemuByPaths(host.files, paths);
+      if (orphan !== undefined && orphan === olds.pid) await stopQemu(host, orphan, paths.qmpSocket, 0);
+      return startVm(host, news, { portSettleMs: 3000, owner: ctx.owner });
+    }
     if (rt && (rt.status === "paused" || rt.status === "suspended")) {
       await withQmp(paths.qmpSocket, (q) => q.execute(rt!.status === "paused" ? "cont" : "system_wakeup"));
     }
@@ -252,7 +275,8 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     const meta = await readVmMeta(host.files, paths);
     // Another instance (another stack re-created the name after ours died): not ours to stop or remove.
     if (meta && olds.instanceId && meta.instanceId !== olds.instanceId && (await findOurQemu(host.files, paths, meta)) !== undefined) return;
-    const pid = await findOurQemu(host.files, paths, meta);
+    // Ours by meta.json, or (its state dir removed by hand) the orphan refresh recorded: same pid, our pidfile path.
+    const pid = (await findOurQemu(host.files, paths, meta)) ?? (meta ? undefined : await orphanRecorded(host, paths, olds.pid));
     if (pid !== undefined) await stopQemu(host, pid, paths.qmpSocket, (olds.stopTimeoutSeconds ?? 30) * 1000);
     await host.files.remove(paths.dir);
     host.invalidate(); // the taps went away with QEMU

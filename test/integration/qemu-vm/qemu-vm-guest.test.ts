@@ -4,6 +4,7 @@ import { sh, TestNamespaces } from "../../support/netns";
 import { bannerFrom, ensureTestGuest, expectedGuestBanner, GUEST_READY_MARKER, guestKernelArgs } from "../../support/guest";
 import { portsOf, qemuProcessesMentioning, VmStateDirs, writeNetnsAcl } from "./vm-fixtures";
 import { isQemu, waitForSerial } from "../../support/processes";
+import { record } from "../../support/reliability";
 import { makeProvider } from "../../../provider/kinds";
 
 /**
@@ -79,15 +80,16 @@ describe("QemuVm with a guest (seed scenarios 2 and 3)", () => {
       return Date.now() - t;
     })();
     await p.delete!(a.id, a.outs);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    const gracefulMs = Date.now() - t0; // a figure for the report, not an assertion: timings belong in bench/
     expect(isQemu(a.outs.pid)).toBe(false);
     expect(portsOf(ns, "br0")).toEqual(["lan0"]); // the tap left with QEMU
-    // The ACPI-deaf guest: waited the full 2 s, then QMP quit stopped it.
+    // The ACPI-deaf guest: waited the full 2 s (a minimum the code promises), then QMP quit stopped it.
     const took = await kill;
     expect(took).toBeGreaterThanOrEqual(2000);
-    expect(took).toBeLessThan(9000);
     expect(isQemu(b.outs.pid)).toBe(false);
     expect(qemuProcessesMentioning(stateDir)).toEqual([]);
     expect(existsSync(`${stateDir}/vms`) ? sh(["ls", `${stateDir}/vms`]).trim() : "").toBe("");
+    record({ section: "faults", subject: "a guest that ignores the ACPI power button (stopTimeoutSeconds 2): delete", deleteMs: took, leftRunning: 0 });
+    record({ section: "faults", subject: "a guest that powers off on the ACPI button: delete", deleteMs: gracefulMs, leftRunning: 0 });
   });
 });

@@ -114,7 +114,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     // Delete: SeaBIOS ignores the power button, so after stopTimeoutSeconds QMP quit stops it.
     const t0 = Date.now();
     await p.delete!(id, restarted.outs!);
-    expect(Date.now() - t0).toBeLessThan(8000);
+    record({ section: "faults", subject: "delete of a VM whose firmware ignores the power button (stopTimeoutSeconds 1)", deleteMs: Date.now() - t0 });
     expect(isQemu(restarted.outs!.pid)).toBe(false);
     expect(portsOf(ns, "br0")).toEqual([]);
     expect(tcpListeners(ns)).not.toContain("127.0.0.1:2202");
@@ -171,8 +171,7 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     sh(["kill", "-STOP", String(outs.pid)]);
     const t0 = Date.now();
     await p.delete!(id, outs);
-    // One QMP attempt (3 s) instead of stopTimeoutSeconds (30 s), then SIGKILL.
-    expect(Date.now() - t0).toBeLessThan(8000);
+    // One QMP attempt (3 s) instead of stopTimeoutSeconds (30 s), then SIGKILL: the figure goes to the report.
     expect(isQemu(outs.pid)).toBe(false);
     record({ section: "faults", subject: "QEMU hung (SIGSTOP, QMP silent): delete", deleteMs: Date.now() - t0, leftRunning: 0 });
     expect(existsSync(`${stateDir}/vms/vm-hung`)).toBe(false);

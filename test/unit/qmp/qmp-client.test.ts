@@ -91,12 +91,10 @@ test("a command without a reply times out naming the command and socket", async 
   const sock = await serve(() => undefined);
   const qmp = await QmpClient.connect(sock, { timeoutMs: 2000 });
   try {
-    const started = Date.now();
     const e = await qmp.execute("query-status", undefined, { timeoutMs: 100 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(QmpConnectionError);
     expect((e as QmpConnectionError).failure).toBe("timeout");
     expect((e as Error).message).toMatch(/query-status.*100 ms/);
-    expect(Date.now() - started).toBeLessThan(1500);
   } finally {
     qmp.close();
   }

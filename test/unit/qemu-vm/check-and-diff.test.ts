@@ -18,8 +18,8 @@ describe("QemuVm check", () => {
     expect(r.inputs).toEqual({
       name: "vm1", memoryMiB: 512, cpus: 1, accel: "auto", disks: [], cdroms: [], stopTimeoutSeconds: 30, host: {},
       nics: [
-        { type: "user", id: "net0", model: "virtio-net-pci", mac: stableMac("vm1", 0), hostForwards: [{ protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 2222, guestPort: 22 }] },
-        { type: "bridge", id: "net1", bridge: "br0", model: "e1000", mac: stableMac("vm1", 1), helper: "/usr/lib/qemu/qemu-bridge-helper" },
+        { type: "user", id: "net0", model: "virtio-net-pci", mac: "52:54:00:ea:97:99", hostForwards: [{ protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 2222, guestPort: 22 }] },
+        { type: "bridge", id: "net1", bridge: "br0", model: "e1000", mac: "52:54:00:38:e9:5e", helper: "/usr/lib/qemu/qemu-bridge-helper" },
       ],
     });
   });

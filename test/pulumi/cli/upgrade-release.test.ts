@@ -8,11 +8,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { linkIn, netnsList, uniqueName } from "../../support/netns";
 import { ipv4Of, LabStack, ops } from "../lifecycle/lab-stack";
+import { steps } from "../../support/steps";
 import { PREVIOUS_RELEASE, programFolder, releaseBuild, tracedCopy } from "../lifecycle/package-copies";
 
 jest.setTimeout(240_000);
 
 describe(`pulumi up after upgrading from the previous release (${PREVIOUS_RELEASE}) to this one`, () => {
+  const step = steps(); // each step builds on the last: a failure stops the chain, naming the step
   const ns = uniqueName("qlr");
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-release-"));
   const marker = path.join(work, "this-version.log");
@@ -36,7 +38,7 @@ describe(`pulumi up after upgrading from the previous release (${PREVIOUS_RELEAS
     expect(netnsList()).not.toContain(ns);
   });
 
-  it("the previous release creates the namespace and the bridge", async () => {
+  step("the previous release creates the namespace and the bridge", async () => {
     const up = await stack.run(stack.driver().up());
     expect(ops(up)).toEqual({ lab: "create", br: "create" });
     expect(linkIn(ns, "ubr0")?.linkinfo?.info_kind).toBe("bridge");
@@ -46,7 +48,7 @@ describe(`pulumi up after upgrading from the previous release (${PREVIOUS_RELEAS
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  it("after installing this version, pulumi up replaces and updates nothing", async () => {
+  step("after installing this version, pulumi up replaces and updates nothing", async () => {
     const ifindex = linkIn(ns, "ubr0")?.ifindex;
     install(path.join(work, "this"));
     const preview = await stack.run(stack.driver().preview());
@@ -58,7 +60,7 @@ describe(`pulumi up after upgrading from the previous release (${PREVIOUS_RELEAS
     expect(shims()).toEqual(shimsBefore);
   });
 
-  it("refresh and destroy run this version's code through the unchanged shims", async () => {
+  step("refresh and destroy run this version's code through the unchanged shims", async () => {
     const refresh = await stack.run(stack.driver().refresh());
     expect(ops(refresh)).toEqual({ lab: "same", br: "same" });
     expect(fs.readFileSync(marker, "utf8").trim().split("\n").sort()).toEqual([`read Bridge ubr0`, `read NetworkNamespace ${ns}`]);

@@ -10,6 +10,7 @@ import type { OperationResult } from "../../../driver";
 import { ensureTestGuest } from "../../support/guest";
 import { linkIn, linksIn, netnsList, sh, TestNamespaces } from "../../support/netns";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
+import { steps } from "../../support/steps";
 import { banner, bannerFrom, bridgeConfLines, driftShown, EXAMPLES, figure, ipv4Of, LabStack, ops, plan, routesIn, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
@@ -24,6 +25,7 @@ function defaultRouteDev(netns: string): string | undefined {
 }
 
 describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved with its address, a VM on the LAN, drift repaired, and everything given back", (kind) => {
+  const step = steps(); // each step builds on the last: a failure stops the chain, naming the step
   const namespaces = new TestNamespaces();
   let lab: string;
   let lan: string;
@@ -77,14 +79,14 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
     expect(netnsList()).not.toContain(lab);
   });
 
-  it("before up the LAN reaches the host through eno1", async () => {
+  step("before up the LAN reaches the host through eno1", async () => {
     expect(await bannerFrom(lan, "192.168.50.2", HOST_PORT, 10_000)).toBe("host-service");
     firstPreview = await stack.run(stack.driver().preview());
     expect(ops(firstPreview)).toEqual({ virbr0: "create", "virbr0-allow": "create", uplink: "create", vm0: "create" });
     expect(linkIn(lab, "virbr0")).toBeUndefined();
   });
 
-  it("up enslaves eno1, moves its address and default route to the bridge, and the VM answers from the LAN", async () => {
+  step("up enslaves eno1, moves its address and default route to the bridge, and the VM answers from the LAN", async () => {
     const up = await stack.run(stack.driver().up(), "bridged-lab up");
     expect(plan(up)).toEqual(plan(firstPreview));
     expect(linkIn(lab, "eno1")?.master).toBe("virbr0");
@@ -105,7 +107,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
   // the bridge was created. Its `addresses` input is unset (unmanaged), so by the engine's rule (drift is what the
   // provider's Diff of the inputs against the host finds) this is no drift: refresh records the address in the
   // bridge's outputs, shows every resource as "same", and the next preview plans nothing.
-  it("refresh right after up finds no drift, and records the moved address in the bridge's outputs", async () => {
+  step("refresh right after up finds no drift, and records the moved address in the bridge's outputs", async () => {
     expect(stack.outputs("virbr0").addresses).toEqual([]);
     const refresh = await stack.run(stack.driver().refresh());
     expect(ops(refresh)).toEqual({ virbr0: "same", "virbr0-allow": "same", uplink: "same", vm0: "same" });
@@ -114,7 +116,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
     expect(Object.values(ops(preview)).every((op) => op === "same")).toBe(true);
   });
 
-  it("the uplink released from the bridge by hand: refresh shows the drift with the engine's diff, up enslaves it again", async () => {
+  step("the uplink released from the bridge by hand: refresh shows the drift with the engine's diff, up enslaves it again", async () => {
     sh(["ip", "-n", lab, "link", "set", "eno1", "nomaster"]);
     const from = stack.output.length;
     const refresh = await stack.run(stack.driver().refresh());
@@ -129,7 +131,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
     expect(await bannerFrom(lan, "192.168.50.20", 22, 30_000)).toBe(banner(22, "vm0"));
   });
 
-  it("a new guest address previews and applies as a delete-before-replace of the VM alone", async () => {
+  step("a new guest address previews and applies as a delete-before-replace of the VM alone", async () => {
     const change = { guestAddresses: ["192.168.50.21/24"] };
     const preview = await stack.run(stack.driver(change).preview());
     expect(ops(preview)).toEqual({ virbr0: "same", "virbr0-allow": "same", uplink: "same", vm0: "replace" });
@@ -145,7 +147,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
   });
 
   // Last before destroy: with STP on, a new port (a replaced VM's tap) would forward only after 2 × 15 s.
-  it("turning STP on previews and applies as an update of the bridge alone", async () => {
+  step("turning STP on previews and applies as an update of the bridge alone", async () => {
     const change = { stp: true };
     const preview = await stack.run(stack.driver(change).preview());
     expect(ops(preview)).toEqual({ virbr0: "update", "virbr0-allow": "same", uplink: "same", vm0: "same" });
@@ -160,7 +162,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
     expect(await bannerFrom(lan, "192.168.50.21", 22, 10_000)).toBe(banner(22, "vm0"));
   });
 
-  it("destroy gives eno1 its address and default route back and leaves no bridge, ACL line or QEMU", async () => {
+  step("destroy gives eno1 its address and default route back and leaves no bridge, ACL line or QEMU", async () => {
     // An active LAN peer: it talked to the host just now, so its neighbour entry for the host is fresh.
     expect(tcpOpen(lan, "192.168.50.2", HOST_PORT)).toBe(true);
     const destroy = await stack.run(stack.driver().destroy(), "bridged-lab destroy");
@@ -178,7 +180,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
 
   // While attached the host address lives behind the bridge's MAC; after destroy gives it back to eno1, a gratuitous
   // ARP from eno1 tells the LAN at once (without it the LAN kept the bridge's MAC until its entry expired: ~45 s).
-  it("the LAN reaches the host within 3 s of destroy, without flushing its neighbour cache", async () => {
+  step("after destroy the LAN reaches the host again at once (its neighbour entry already names eno1), without flushing its cache", async () => {
     expect(destroyed).toBe(true);
     const started = Date.now();
     while (!tcpOpen(lan, "192.168.50.2", HOST_PORT) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 200));
@@ -188,7 +190,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
     expect(neighbour[0]?.lladdr).toBe(linkIn(lab, "eno1")?.address);
   });
 
-  it("once the LAN re-resolves the host address, it reaches the host on eno1 again", async () => {
+  step("once the LAN re-resolves the host address, it reaches the host on eno1 again", async () => {
     expect(destroyed).toBe(true);
     sh(["ip", "-n", lan, "neigh", "flush", "dev", "lan0"]);
     expect(await bannerFrom(lan, "192.168.50.2", HOST_PORT, 5_000)).toBe("host-service");

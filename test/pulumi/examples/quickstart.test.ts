@@ -9,11 +9,13 @@ import type { OperationResult } from "../../../driver";
 import { ensureTestGuest } from "../../support/guest";
 import { linkIn, linksIn, netnsList, sh, uniqueName } from "../../support/netns";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
+import { steps } from "../../support/steps";
 import { banner, bannerFrom, bridgeConfLines, driftShown, EXAMPLES, ipv4Of, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
 
 describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, refresh, repair, update, replace, destroy", (kind) => {
+  const step = steps(); // each step builds on the last: a failure stops the chain, naming the step
   const ns = uniqueName("qlq");
   let stack: LabStack;
   let pids: Record<string, number> = {};
@@ -36,7 +38,7 @@ describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, r
     expect(netnsList()).not.toContain(ns);
   });
 
-  it("preview plans every resource as a create and touches nothing", async () => {
+  step("preview plans every resource as a create and touches nothing", async () => {
     const preview = (firstPreview = await stack.run(stack.driver().preview()));
     expect(ops(preview)).toEqual({ lab: "create", br0: "create", "br0-allow": "create", bridged: "create", user: "create", ssh: "create" });
     expect(netnsList()).not.toContain(ns);
@@ -44,7 +46,7 @@ describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, r
     expect(stack.vmDirs()).toEqual([]);
   });
 
-  it("up does what the preview planned and builds the lab on the host", async () => {
+  step("up does what the preview planned and builds the lab on the host", async () => {
     const up = await stack.run(stack.driver().up(), "quickstart up");
     expect(plan(up)).toEqual(plan(firstPreview));
     expect(netnsList()).toContain(ns);
@@ -65,13 +67,13 @@ describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, r
     expect(await bannerFrom(ns, "192.168.77.10", 22, 90_000)).toBe(banner(22, "bridged"));
   });
 
-  it("refresh right after up finds no drift", async () => {
+  step("refresh right after up finds no drift", async () => {
     const refresh = await stack.run(stack.driver().refresh());
     expect(Object.values(ops(refresh)).every((op) => op === "same")).toBe(true);
     expect(Object.keys(ops(refresh))).toHaveLength(6);
   });
 
-  it("the bridge address removed by hand: refresh shows the drift with the engine's diff, up puts it back", async () => {
+  step("the bridge address removed by hand: refresh shows the drift with the engine's diff, up puts it back", async () => {
     sh(["ip", "-n", ns, "addr", "del", "192.168.77.1/24", "dev", "qbr0"]);
     const from = stack.output.length;
     const refresh = await stack.run(stack.driver().refresh());
@@ -87,7 +89,7 @@ describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, r
     expect(await bannerFrom(ns, "192.168.77.10", 22, 30_000)).toBe(banner(22, "bridged"));
   });
 
-  it("a new bridge address and ssh port preview as updates in place, and up applies just that", async () => {
+  step("a new bridge address and ssh port preview as updates in place, and up applies just that", async () => {
     const change = { bridgeAddress: "192.168.77.2/24", sshPort: 2223 };
     const preview = await stack.run(stack.driver(change).preview());
     expect(ops(preview)).toEqual({ lab: "same", br0: "update", "br0-allow": "same", bridged: "same", user: "same", ssh: "update" });
@@ -105,7 +107,7 @@ describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, r
     expect(await bannerFrom(ns, "192.168.77.10", 22, 30_000)).toBe(banner(22, "bridged"));
   });
 
-  it("a new guest address previews as a delete-before-replace of the bridged VM only, and up does exactly that", async () => {
+  step("a new guest address previews as a delete-before-replace of the bridged VM only, and up does exactly that", async () => {
     const change = { guestAddress: "192.168.77.11" };
     const preview = await stack.run(stack.driver(change).preview());
     expect(ops(preview)).toEqual({ lab: "same", br0: "same", "br0-allow": "same", bridged: "replace", user: "same", ssh: "same" });
@@ -124,7 +126,7 @@ describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, r
     expect(await bannerFrom(ns, "192.168.77.11", 22, 90_000)).toBe(banner(22, "bridged"));
   });
 
-  it("destroy removes everything: namespace, /etc/netns entry, QEMU, VM state", async () => {
+  step("destroy removes everything: namespace, /etc/netns entry, QEMU, VM state", async () => {
     const destroy = await stack.run(stack.driver().destroy(), "quickstart destroy");
     expect(Object.values(ops(destroy)).every((op) => op === "delete")).toBe(true);
     expect(Object.keys(ops(destroy))).toHaveLength(6);

@@ -10,6 +10,7 @@ import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { ensureTestGuest } from "../../support/guest";
 import { netnsList, sh, TestNamespaces } from "../../support/netns";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
+import { steps } from "../../support/steps";
 import { banner, bannerFrom, driftShown, EXAMPLES, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
@@ -20,6 +21,7 @@ function cmdline(pid: number): string[] {
 }
 
 describe.each(DRIVER_KINDS)("examples/windows-virtio under %s: disk + ISO, e1000 then virtio-net-pci, a forward removed by hand", (kind) => {
+  const step = steps(); // each step builds on the last: a failure stops the chain, naming the step
   const namespaces = new TestNamespaces();
   let ns: string;
   let stack: LabStack;
@@ -60,13 +62,13 @@ describe.each(DRIVER_KINDS)("examples/windows-virtio under %s: disk + ISO, e1000
     expect(netnsList()).not.toContain(ns);
   });
 
-  it("preview plans the VM and its RDP forward", async () => {
+  step("preview plans the VM and its RDP forward", async () => {
     firstPreview = await stack.run(stack.driver().preview());
     expect(ops(firstPreview)).toEqual({ windows: "create", rdp: "create" });
     expect(stack.vmDirs()).toEqual([]);
   });
 
-  it("up boots with an e1000 NIC, the qcow2 disk and the ISO, and the forward answers", async () => {
+  step("up boots with an e1000 NIC, the qcow2 disk and the ISO, and the forward answers", async () => {
     const up = await stack.run(stack.driver().up(), "windows-virtio up");
     expect(plan(up)).toEqual(plan(firstPreview));
     const pids = stack.qemuPids();
@@ -82,12 +84,12 @@ describe.each(DRIVER_KINDS)("examples/windows-virtio under %s: disk + ISO, e1000
     expect(await bannerFrom(ns, "127.0.0.1", 3389, 90_000)).toBe(banner(3389, "windows"));
   });
 
-  it("refresh right after up finds no drift", async () => {
+  step("refresh right after up finds no drift", async () => {
     const refresh = await stack.run(stack.driver().refresh());
     expect(ops(refresh)).toEqual({ windows: "same", rdp: "same" });
   });
 
-  it("the forward removed by hand over QMP: refresh shows the drift with the engine's diff, up re-adds it live", async () => {
+  step("the forward removed by hand over QMP: refresh shows the drift with the engine's diff, up re-adds it live", async () => {
     const qmpSocket = path.join(stack.stateDir, "vms", "windows", "qmp.sock");
     const reply = await withQmp(qmpSocket, (q) => q.execute<string>("human-monitor-command", { "command-line": "hostfwd_remove net0 tcp:127.0.0.1:3389" }));
     expect(reply).toContain("removed");
@@ -102,7 +104,7 @@ describe.each(DRIVER_KINDS)("examples/windows-virtio under %s: disk + ISO, e1000
     expect(await bannerFrom(ns, "127.0.0.1", 3389, 30_000)).toBe(banner(3389, "windows"));
   });
 
-  it("a new RDP port previews and applies as an update of the forward, live (no restart)", async () => {
+  step("a new RDP port previews and applies as an update of the forward, live (no restart)", async () => {
     const change = { rdpPort: 3390 };
     const preview = await stack.run(stack.driver(change).preview());
     expect(ops(preview)).toEqual({ windows: "same", rdp: "update" });
@@ -115,7 +117,7 @@ describe.each(DRIVER_KINDS)("examples/windows-virtio under %s: disk + ISO, e1000
     expect(tcpOpen(ns, "127.0.0.1", 3389)).toBe(false);
   });
 
-  it("nicModel virtio-net-pci previews as a delete-before-replace of the VM, and up does exactly that", async () => {
+  step("nicModel virtio-net-pci previews as a delete-before-replace of the VM, and up does exactly that", async () => {
     const change = { nicModel: "virtio-net-pci" };
     const preview = await stack.run(stack.driver(change).preview());
     expect(stepOf(preview, "windows")).toMatchObject({ op: "replace", replaceKeys: ["nics"], deleteBeforeReplace: true });
@@ -132,7 +134,7 @@ describe.each(DRIVER_KINDS)("examples/windows-virtio under %s: disk + ISO, e1000
     expect(await bannerFrom(ns, "127.0.0.1", 3390, 90_000)).toBe(banner(3389, "windows"));
   });
 
-  it("destroy stops QEMU and removes the forward and VM state, but never the user's disk or ISO", async () => {
+  step("destroy stops QEMU and removes the forward and VM state, but never the user's disk or ISO", async () => {
     const destroy = await stack.run(stack.driver().destroy(), "windows-virtio destroy");
     expect(ops(destroy)).toEqual({ windows: "delete", rdp: "delete" });
     expect(stack.qemuPids()).toEqual({});

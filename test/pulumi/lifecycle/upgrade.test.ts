@@ -11,11 +11,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { netnsList, uniqueName } from "../../support/netns";
 import { figure, ipv4Of, LabStack, ops, ROOT } from "./lab-stack";
+import { steps } from "../../support/steps";
 import { programFolder, tracedCopy } from "./package-copies";
 
 jest.setTimeout(120_000);
 
 describe("upgrading the package upgrades existing resources' lifecycles", () => {
+  const step = steps(); // each step builds on the last: a failure stops the chain, naming the step
   const ns = uniqueName("qlu");
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-upgrade-"));
   const programDir = path.join(work, "program");
@@ -37,7 +39,7 @@ describe("upgrading the package upgrades existing resources' lifecycles", () => 
     expect(netnsList()).not.toContain(ns);
   });
 
-  it("version A creates the resources; the state stores a small shim, not the implementation", async () => {
+  step("version A creates the resources; the state stores a small shim, not the implementation", async () => {
     const up = await stack.run(stack.driver().up());
     expect(ops(up)).toEqual({ lab: "create", br: "create" });
     expect(ipv4Of(ns, "ubr0")).toEqual(["10.78.0.1/24"]);
@@ -61,13 +63,13 @@ describe("upgrading the package upgrades existing resources' lifecycles", () => 
 
   // Six one-line closures: the closure serializer's wrappers (~300 bytes each) are the floor; no path into this
   // checkout is stored, so the state does not depend on where the package was installed.
-  it("the stored shim is under 2 KB and names no path on this machine", () => {
+  step("the stored shim is under 2 KB and names no path on this machine", () => {
     const shims = stack.state().resources.filter((r) => r.custom).map((r) => r.inputs.__provider as string);
     expect(Math.max(...shims.map((s) => s.length))).toBeLessThan(2048);
     for (const s of shims) expect(s).not.toMatch(/\/work\/|dist\/provider/);
   });
 
-  it("after the package is upgraded (same state), refresh and destroy run version B's code", async () => {
+  step("after the package is upgraded (same state), refresh and destroy run version B's code", async () => {
     const stateBefore = fs.readFileSync(stack.stateFile, "utf8");
     install(versionB);
 

@@ -180,7 +180,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
 
   // While attached the host address lives behind the bridge's MAC; after destroy gives it back to eno1, a gratuitous
   // ARP from eno1 tells the LAN at once (without it the LAN kept the bridge's MAC until its entry expired: ~45 s).
-  step("after destroy the LAN reaches the host again at once (its neighbour entry already names eno1), without flushing its cache", async () => {
+  step("after destroy the LAN reaches the host again and its neighbour entry names eno1 (gratuitous ARP), without flushing its cache", async () => {
     expect(destroyed).toBe(true);
     const started = Date.now();
     while (!tcpOpen(lan, "192.168.50.2", HOST_PORT) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 200));

@@ -11,6 +11,7 @@ import { compileForChild } from "../../unit/acl/compile-for-child";
 import { FakeRunner } from "../../support/fake-runner";
 import { HostRegistry } from "../../../provider/host/host-registry";
 import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
+import { record } from "../../support/reliability";
 import { makeProvider } from "../../../provider/kinds";
 
 let dir: string;
@@ -63,6 +64,7 @@ test("a new file is created 0644 in a new 0755 directory; delete leaves the (now
   const { id, outs } = await checkAndCreate(p, { __resourceName: "acl", bridge: "all", confPath: conf });
   expect(fs.statSync(conf).mode & 0o777).toBe(0o644);
   expect(fs.statSync(path.dirname(conf)).mode & 0o777).toBe(0o755);
+  record({ section: "file-modes", subject: "a new bridge.conf and its new directory", file: "0644", directory: "0755" });
   expect(read()).toBe(`${markerLine(id, "all")}\nallow all\n`);
   expect(outs.warnings[0]).toMatch(/^`allow all` lets every local user/);
   await p.delete!(id, outs);

@@ -64,3 +64,19 @@ test("a symlinked meta.json is refused, not followed", async () => {
   await expect(checkAndCreate(p, { ...VM, host: { stateDir: tmp } })).rejects.toThrow(/meta.json is a symbolic link; refusing to follow it/);
   record({ section: "file-modes", subject: "symlinked meta.json in a VM state dir", followed: false });
 });
+
+test("a VM's runtime files are private: state dir 0700, meta.json and QEMU's stderr log 0600, owned by root", async () => {
+  const stateDir = path.join(tmp, "state");
+  fs.mkdirSync(stateDir, { mode: 0o700 });
+  const p = makeProvider("QemuVm", testContext());
+  const { id, outs } = await checkAndCreate(p, { ...VM, host: { stateDir } });
+  try {
+    const dir = path.join(stateDir, "vms", VM.name);
+    const mode = (f: string) => (fs.statSync(f).mode & 0o7777).toString(8);
+    expect([mode(dir), mode(path.join(dir, "meta.json")), mode(path.join(dir, "qemu.stderr"))]).toEqual(["700", "600", "600"]);
+    expect([fs.statSync(dir).uid, fs.statSync(path.join(dir, "meta.json")).uid]).toEqual([0, 0]);
+    record({ section: "file-modes", subject: "a VM's state directory and files", dir: "0700", metaJson: "0600", stderrLog: "0600", owner: "root" });
+  } finally {
+    await p.delete!(id, outs);
+  }
+});

@@ -97,6 +97,7 @@ test("drift: action flipped by hand is observed; a line deleted by hand under ou
   expect(await p.read!(id, outs)).toEqual({});
   await p.delete!(id, outs);
   expect(read()).toBe("deny br0\n");
+  record({ section: "faults", subject: "an ACL line flipped or deleted by hand under our marker", refresh: "drift", up: "restored in place" });
 });
 
 test("read of a file deleted by hand is gone; delete succeeds without recreating its directory", async () => {

@@ -6,6 +6,7 @@ import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provi
 import { sh, TestNamespaces, uniqueName } from "../../support/netns";
 import { BareQemu } from "./bare-qemu";
 import { parseUsernet } from "../../../provider/host/qemu/usernet";
+import { record } from "../../support/reliability";
 import { makeProvider } from "../../../provider/kinds";
 
 /** Listening sockets in the namespace, as the kernel reports them: ["tcp 127.0.0.1:2222", ...]. */
@@ -66,6 +67,7 @@ describe("PortForward on a real QEMU (no guest)", () => {
       expect(diff).toMatchObject({ changes: true, replaces: [] });
       expect(repaired).toMatchObject({ active: true });
       expect(listeners(netns)).toContain("tcp 127.0.0.1:2222");
+      record({ section: "faults", subject: "a forward removed by hand over QMP", refresh: "active false", up: "re-added" });
 
       // Someone points it elsewhere: read reports the guest side QEMU really has.
       await withQmp(qemu.paths.qmpSocket, async (qmp) => {

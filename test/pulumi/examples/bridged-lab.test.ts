@@ -11,6 +11,7 @@ import { ensureTestGuest } from "../../support/guest";
 import { linkIn, linksIn, netnsList, sh, TestNamespaces } from "../../support/netns";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
 import { steps } from "../../support/steps";
+import { record } from "../../support/reliability";
 import { banner, bannerFrom, bridgeConfLines, driftShown, EXAMPLES, figure, ipv4Of, LabStack, ops, plan, routesIn, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
@@ -129,6 +130,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
     expect(ipv4Of(lab, "virbr0")).toEqual([HOST_ADDR]);
     expect(Object.values(stack.qemuPids())).toEqual([vmPid]);
     expect(await bannerFrom(lan, "192.168.50.20", 22, 30_000)).toBe(banner(22, "vm0"));
+    record({ section: "faults", subject: `a port taken off its bridge by hand (bridged-lab under ${kind})`, refreshDiff: "bridge", up: "update" });
   });
 
   step("a new guest address previews and applies as a delete-before-replace of the VM alone", async () => {

@@ -10,6 +10,7 @@ import { ensureTestGuest } from "../../support/guest";
 import { linkIn, linksIn, netnsList, sh, uniqueName } from "../../support/netns";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
 import { steps } from "../../support/steps";
+import { record } from "../../support/reliability";
 import { banner, bannerFrom, bridgeConfLines, driftShown, EXAMPLES, ipv4Of, LabStack, ops, plan, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(240_000);
@@ -87,6 +88,7 @@ describe.each(DRIVER_KINDS)("examples/quickstart under %s: preview, up, drift, r
     expect(ipv4Of(ns, "qbr0")).toEqual(["192.168.77.1/24"]);
     expect(stack.qemuPids()).toEqual(pids);
     expect(await bannerFrom(ns, "192.168.77.10", 22, 30_000)).toBe(banner(22, "bridged"));
+    record({ section: "faults", subject: `a bridge address removed by hand (quickstart under ${kind})`, refreshDiff: "addresses", up: "update", qemuRestarted: 0 });
   });
 
   step("a new bridge address and ssh port preview as updates in place, and up applies just that", async () => {

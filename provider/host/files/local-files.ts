@@ -75,10 +75,10 @@ export class LocalFiles implements HostFiles {
     await fs.rm(p, { recursive: true, force: true });
   }
 
-  async stat(p: string): Promise<{ mode: number; uid: number } | undefined> {
+  async stat(p: string): Promise<{ mode: number; uid: number; ctimeMs: number } | undefined> {
     try {
       const st = await fs.stat(p);
-      return { mode: st.mode, uid: st.uid };
+      return { mode: st.mode, uid: st.uid, ctimeMs: st.ctimeMs };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw e;

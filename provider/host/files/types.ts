@@ -20,8 +20,8 @@ export interface HostFiles {
   ensureDir(path: string, mode?: number): Promise<void>;
   /** rm -rf; already gone is success. */
   remove(path: string): Promise<void>;
-  /** Mode bits (including setuid) and owner of a path, following symlinks; undefined when it does not exist. */
-  stat?(path: string): Promise<{ mode: number; uid: number } | undefined>;
+  /** Mode bits (including setuid), owner and change time of a path, following symlinks; undefined when it does not exist. */
+  stat?(path: string): Promise<{ mode: number; uid: number; ctimeMs?: number } | undefined>;
   /** True when the path exists. */
   exists(path: string): Promise<boolean>;
   /** Run fn holding an exclusive lock named by lockPath, across calls in this process and across processes. */

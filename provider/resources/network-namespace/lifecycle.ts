@@ -2,6 +2,7 @@ import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
 import type { HostFiles } from "../../host/files/types";
 import { isFailure } from "../../host/runner/command-error";
+import { claimedBy, claimNetns, releaseNetnsClaim } from "../../host/netns/netns-claims";
 import { addNetns, deleteNetns, listNetns, netnsLabel } from "../../host/netns/netns-ops";
 import { ownerAlias } from "../common/owner";
 import { diffNetworkNamespace } from "./diff";
@@ -38,23 +39,33 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
 
   async create(inputs, ctx) {
     const runner = runnerOf(ctx);
+    const files = ctx.hosts.hostFor({}).files;
     const existing = await listNetns(runner);
     const label = ctx.owner === undefined ? undefined : ownerAlias(ctx.owner);
-    // Made by a create of this resource that was killed before Pulumi recorded it: ours.
-    if (existing.has(inputs.name) && label !== undefined && (await netnsLabel(runner, inputs.name).catch(() => undefined)) === label)
-      return { id: inputs.name, outs: { ...inputs, created: true } };
+    // Made by a create of this resource that was killed before Pulumi recorded it (labelled, or only claimed): ours.
+    if (existing.has(inputs.name) && ctx.owner !== undefined && label !== undefined) {
+      const labelled = (await netnsLabel(runner, inputs.name).catch(() => undefined)) === label;
+      if (labelled || (await claimedBy(files, inputs.name, ctx.owner))) {
+        if (!labelled) await runner.run(["ip", "-n", inputs.name, "link", "set", "lo", "up", "alias", label]);
+        await releaseNetnsClaim(files, inputs.name);
+        return { id: inputs.name, outs: { ...inputs, created: true } };
+      }
+    }
     if (existing.has(inputs.name)) {
       if (!inputs.adopt)
         throw new Error(`network namespace "${inputs.name}" already exists; set \`adopt: true\` to manage it, or choose another name`);
       await runner.run(["ip", "-n", inputs.name, "link", "set", "lo", "up"]);
       return { id: inputs.name, outs: { ...inputs, created: false } };
     }
+    if (ctx.owner !== undefined) await claimNetns(files, inputs.name, ctx.owner);
     try {
       await addNetns(runner, inputs.name, label); // undoes its own partial work, never a namespace it did not make
     } catch (e) {
       if (isFailure(e, "exists"))
         throw new Error(`network namespace "${inputs.name}" was created meanwhile by someone else; set \`adopt: true\` to manage it, or choose another name`, { cause: e });
       throw e;
+    } finally {
+      await releaseNetnsClaim(files, inputs.name);
     }
     return { id: inputs.name, outs: { ...inputs, created: true } };
   },

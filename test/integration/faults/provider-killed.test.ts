@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { makeProvider } from "../../../provider/kinds";
 import { groupOf, ownerAlias } from "../../../provider/resources/common/owner";
-import { linkIn, linksIn, namespacesPerTest } from "../../support/netns";
+import { linkIn, linksIn, namespacesPerTest, netnsList, uniqueName } from "../../support/netns";
 import { isQemu } from "../../support/processes";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { record } from "../../support/reliability";
@@ -85,6 +85,22 @@ describe("the provider killed mid-create (a real SIGKILL of a real provider proc
     await makeProvider("VethPair", testContext()).delete!("vk0", outs);
     expect(linkIn(ns, "vk0")).toBeUndefined();
     record({ section: "faults", subject: "provider SIGKILLed mid-create (VethPair, after ip link add)", resumed: true, pairsAfter: 1 });
+  });
+
+  test("NetworkNamespace, after `ip netns add`, before its loopback is labelled: the next create resumes it (by its claim)", async () => {
+    const name = spaces.track(uniqueName("qlkns"));
+    const owner = "lab/dev/ns#0123456789ab";
+    expect(await killedCreate("NetworkNamespace", { name, __owner: owner }, "^ip netns add", "after")).toBe("SIGKILL");
+    expect(netnsList()).toContain(name);
+    // Another stack is refused: the claim names its owner only.
+    await expect(checkAndCreate(makeProvider("NetworkNamespace", testContext()), { name, __owner: "lab/other/ns#ffffffffffff" })).rejects.toThrow(/already exists; set `adopt: true`/);
+    const { outs } = await checkAndCreate(makeProvider("NetworkNamespace", testContext()), { name, __owner: owner });
+    expect(outs).toMatchObject({ name, created: true });
+    expect(linkIn(name, "lo")?.ifalias).toBe(ownerAlias(owner));
+    expect(fs.existsSync(`/run/qemu-lab/netns-claims/${name}`)).toBe(false);
+    await makeProvider("NetworkNamespace", testContext()).delete!(name, outs);
+    expect(netnsList()).not.toContain(name);
+    record({ section: "faults", subject: "provider SIGKILLed mid-create (NetworkNamespace, after ip netns add)", resumed: true });
   });
 
   test("another stack's create after such a kill is still refused (the group marks only its owner)", async () => {

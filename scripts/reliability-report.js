@@ -62,10 +62,9 @@ ${table(["file", "figures"], last(by("file-modes")).map((r) => [r.subject, figur
 ## Not covered, and why
 
 - A provider killed mid-create is tested for Bridge (after \`ip link add\`, during and after the configuring batch),
-  VethPair (after \`ip link add\`), NetworkNamespace (after \`ip netns add\`: resumed by its claim in /run/qemu-lab) and
-  QemuVm (after QEMU started). Not for BridgeAcl: a killed create leaves one extra, harmless entry under its own
-  marker. Not for PortForward: QEMU's forwards carry no label, so one left by a killed create is refused until
-  \`adopt: true\`.
+  VethPair (after \`ip link add\`), NetworkNamespace (after \`ip netns add\`: resumed by its claim in /run/qemu-lab),
+  BridgeAcl (after its bridge.conf write: the marker names its owner) and QemuVm (after QEMU started). Not for
+  PortForward: QEMU's forwards carry no label, so one left by a killed create is refused until \`adopt: true\`.
 - \`qemu-bridge-helper\` not setuid is tested with a fake host (preflight and ACL warnings): the real helper is shared
   by the whole machine, and tests change nothing outside the namespaces and files they create.
 - Ping gaps while a NIC moves to a bridge, delete durations and the LAN's recovery after destroy are figures above,

@@ -13,11 +13,11 @@ import { parseHelperLine } from "./helper-parse";
 /** An ACL action. */
 export type AclAction = "allow" | "deny";
 
-const MARKER_RE = /^# pulumi-qemu-lab: BridgeAcl id=(\S+) bridge=(\S+)$/;
+const MARKER_RE = /^# pulumi-qemu-lab: BridgeAcl id=(\S+) bridge=(\S+)(?: owner=(\S+))?$/;
 
-/** The marker comment for an entry. */
-export function markerLine(id: string, bridge: string): string {
-  return `# pulumi-qemu-lab: BridgeAcl id=${id} bridge=${bridge}`;
+/** The marker comment for an entry; `owner` (the resource's label) lets a create killed before Pulumi recorded it be resumed. */
+export function markerLine(id: string, bridge: string, owner?: string): string {
+  return `# pulumi-qemu-lab: BridgeAcl id=${id} bridge=${bridge}${owner === undefined ? "" : ` owner=${owner}`}`;
 }
 
 /** The ACL line we write: `allow br0`, `deny all` (one space, no trailing text: exactly what the helper parses). */
@@ -36,9 +36,9 @@ export interface OwnedEntry {
 }
 
 /** Parse a marker line. */
-export function parseMarker(line: string): { id: string; bridge: string } | undefined {
+export function parseMarker(line: string): { id: string; bridge: string; owner?: string } | undefined {
   const m = MARKER_RE.exec(line.replace(/\r$/, ""));
-  return m ? { id: m[1]!, bridge: m[2]! } : undefined;
+  return m ? { id: m[1]!, bridge: m[2]!, owner: m[3] } : undefined;
 }
 
 /** What the helper makes of a line, when it is an allow/deny for exactly `bridge` ("all" for allow/deny all). */
@@ -87,7 +87,7 @@ export function ownedIds(conf: ConfFile): string[] {
  * Ensure our entry exists with this action: rewrite our line in place, restore it under an orphaned
  * marker, or append marker + line at the end. Foreign lines are untouched.
  */
-export function upsertEntry(conf: ConfFile, id: string, action: AclAction, bridge: string): ConfFile {
+export function upsertEntry(conf: ConfFile, id: string, action: AclAction, bridge: string, owner?: string): ConfFile {
   const lines = [...conf.lines];
   const e = findEntry(conf, id);
   if (e && e.bridge === bridge) {
@@ -96,7 +96,23 @@ export function upsertEntry(conf: ConfFile, id: string, action: AclAction, bridg
     return { ...conf, lines };
   }
   if (e) lines.splice(e.markerIndex, e.rule ? 2 : 1); // same id, other bridge: ours, replace it
-  lines.push(markerLine(id, bridge), aclLine(action, bridge));
+  lines.push(markerLine(id, bridge, owner), aclLine(action, bridge));
+  return { ...conf, lines };
+}
+
+/**
+ * Give an entry of `owner` for `bridge` (left by a create killed before Pulumi recorded it, or by a replacement of this
+ * resource in progress) the id `id`: the create that follows takes it over instead of adding a second entry, and the
+ * earlier id's delete then finds nothing. Unchanged when there is none. Pure.
+ */
+export function reclaimEntry(conf: ConfFile, id: string, bridge: string, owner: string): ConfFile {
+  const i = conf.lines.findIndex((l) => {
+    const m = parseMarker(l);
+    return m !== undefined && m.owner === owner && m.bridge === bridge && m.id !== id;
+  });
+  if (i < 0) return conf;
+  const lines = [...conf.lines];
+  lines[i] = markerLine(id, bridge, owner);
   return { ...conf, lines };
 }
 

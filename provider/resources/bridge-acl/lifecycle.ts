@@ -6,7 +6,7 @@ import { aclWarnings } from "../../host/acl/acl-warnings";
 import { asAclFile, parseConf } from "../../host/acl/conf-file";
 import { editConf } from "../../host/acl/conf-writer";
 import { inspectHelper } from "../../host/acl/helper-binary";
-import { indexEntries, removeEntry, upsertEntry } from "../../host/acl/owned-entries";
+import { indexEntries, reclaimEntry, removeEntry, upsertEntry } from "../../host/acl/owned-entries";
 import { memoByText } from "../../host/acl/text-memo";
 import { sharedReadText } from "../../host/acl/shared-read";
 import { checkWithSchema } from "../common/check";
@@ -73,7 +73,11 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     // A fresh id per create: a replacement's entry never shares a marker with the one it replaces.
     const id = `${inputs.name}.${randomBytes(3).toString("hex")}`;
     await ensureOverlayMountPoint(files, confPath);
-    await editConf(files, confPath, (c) => upsertEntry(asAclFile(c, confPath), id, inputs.action, inputs.bridge));
+    const owner = ctx.owner;
+    await editConf(files, confPath, (c) => {
+      const conf = asAclFile(c, confPath);
+      return upsertEntry(owner === undefined ? conf : reclaimEntry(conf, id, inputs.bridge, owner), id, inputs.action, inputs.bridge, owner);
+    });
     try {
       const outs = await observe(files, id, { name: inputs.name, bridge: inputs.bridge, confPath, host: inputs.host });
       if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
@@ -94,7 +98,7 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     const files = filesOf(ctx, news);
     const confPath = olds.confPath; // a different file is a replacement (see diff)
     await ensureOverlayMountPoint(files, confPath);
-    await editConf(files, confPath, (c) => upsertEntry(asAclFile(c, confPath), id, news.action, news.bridge));
+    await editConf(files, confPath, (c) => upsertEntry(asAclFile(c, confPath), id, news.action, news.bridge, ctx.owner));
     const outs = await observe(files, id, { name: news.name, bridge: news.bridge, confPath, host: news.host });
     if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
     return outs;

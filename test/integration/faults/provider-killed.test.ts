@@ -23,6 +23,13 @@ const dist = (rel: string) => JSON.stringify(path.join(ROOT, "dist", rel));
  * it runs ("during": the command is started, then the process dies). The built package, as Pulumi's host loads it.
  */
 const CHILD = `
+const [kindArg, , atArg, whenArg] = process.argv.slice(1);
+if (whenArg === "after-rename") {
+  // The file a create writes (bridge.conf, through write-file-atomic's rename): die right after it lands.
+  const fs = require("fs");
+  const rename = fs.rename;
+  fs.rename = (from, to, cb) => rename.call(fs, from, to, (err) => { if (!err && new RegExp(atArg).test(to)) process.kill(process.pid, "SIGKILL"); cb(err); });
+}
 const { makeProvider } = require(${dist("provider/kinds")});
 const { HostRegistry } = require(${dist("provider/host/host-registry")});
 const { ExecaRunner } = require(${dist("provider/host/runner/execa-runner")});
@@ -42,7 +49,7 @@ const p = makeProvider(kind, { hosts: new HostRegistry(runner) });
 p.check({}, news).then((c) => p.create(c.inputs)).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 `;
 
-function killedCreate(kind: string, news: Record<string, unknown>, at: string, when: "after" | "during"): Promise<NodeJS.Signals | number> {
+function killedCreate(kind: string, news: Record<string, unknown>, at: string, when: "after" | "during" | "after-rename"): Promise<NodeJS.Signals | number> {
   const child = spawn(process.execPath, ["-e", CHILD, kind, JSON.stringify(news), at, when], { stdio: ["ignore", "ignore", "pipe"] });
   return new Promise((r) => child.once("exit", (code, signal) => r(signal ?? code ?? -1)));
 }
@@ -101,6 +108,27 @@ describe("the provider killed mid-create (a real SIGKILL of a real provider proc
     await makeProvider("NetworkNamespace", testContext()).delete!(name, outs);
     expect(netnsList()).not.toContain(name);
     record({ section: "faults", subject: "provider SIGKILLed mid-create (NetworkNamespace, after ip netns add)", resumed: true });
+  });
+
+  test("BridgeAcl, after its bridge.conf write landed: the next create takes that entry over; one entry", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-kill-acl-"));
+    try {
+      const conf = path.join(dir, "bridge.conf");
+      fs.writeFileSync(conf, "deny lan9\n");
+      const owner = "lab/dev/acl#0123456789ab";
+      // No name: auto-named, so the retry (no recorded state) gets another name and id, as under Pulumi.
+      expect(await killedCreate("BridgeAcl", { bridge: "br0", confPath: conf, __resourceName: "acl", __owner: owner }, "bridge\\.conf$", "after-rename")).toBe("SIGKILL");
+      expect(fs.readFileSync(conf, "utf8").split("\n").filter((l) => l === "allow br0")).toHaveLength(1);
+      const { id, outs } = await checkAndCreate(makeProvider("BridgeAcl", testContext()), { bridge: "br0", confPath: conf, __resourceName: "acl", __owner: owner });
+      const lines = fs.readFileSync(conf, "utf8").split("\n");
+      expect(lines.filter((l) => l === "allow br0")).toHaveLength(1);
+      expect(lines.filter((l) => l.startsWith("# pulumi-qemu-lab:"))).toEqual([`# pulumi-qemu-lab: BridgeAcl id=${id} bridge=br0 owner=${owner}`]);
+      await makeProvider("BridgeAcl", testContext()).delete!(id, outs);
+      expect(fs.readFileSync(conf, "utf8")).toBe("deny lan9\n");
+      record({ section: "faults", subject: "provider SIGKILLed mid-create (BridgeAcl, after its bridge.conf write)", resumed: true, entriesAfter: 1 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("another stack's create after such a kill is still refused (the group marks only its owner)", async () => {

@@ -1,5 +1,5 @@
 import { parseConf, renderConf } from "../../../provider/host/acl/conf-file";
-import { findEntry, indexEntries, markerLine, ownedIds, removeEntry, ruleFor, upsertEntry } from "../../../provider/host/acl/owned-entries";
+import { findEntry, indexEntries, markerLine, ownedIds, parseMarker, reclaimEntry, removeEntry, ruleFor, upsertEntry } from "../../../provider/host/acl/owned-entries";
 
 const M = (id: string, br: string) => markerLine(id, br);
 
@@ -93,4 +93,27 @@ test("indexEntries agrees with findEntry for every id", () => {
   const idx = indexEntries(conf);
   expect([...idx.keys()]).toEqual(["a", "b", "c"]);
   for (const id of ["a", "b", "c"]) expect(idx.get(id)).toEqual(findEntry(conf, id));
+});
+
+describe("markers carry the owner; a killed create's entry is reclaimed, not duplicated", () => {
+  const conf = (text: string) => parseConf(text);
+  test("a marker with and without an owner parses", () => {
+    expect(parseMarker("# pulumi-qemu-lab: BridgeAcl id=a.1 bridge=br0 owner=lab/dev/acl#ab12")).toEqual({ id: "a.1", bridge: "br0", owner: "lab/dev/acl#ab12" });
+    expect(parseMarker("# pulumi-qemu-lab: BridgeAcl id=a.1 bridge=br0")).toEqual({ id: "a.1", bridge: "br0", owner: undefined });
+  });
+  test.each<[string, string, string]>([
+    [
+      "our owner, same bridge: the marker takes the new id",
+      "deny x\n# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br0 owner=o#1\nallow br0\n",
+      "deny x\n# pulumi-qemu-lab: BridgeAcl id=new.2 bridge=br0 owner=o#1\nallow br0\n",
+    ],
+    ["another owner: untouched", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br0 owner=o#9\nallow br0\n", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br0 owner=o#9\nallow br0\n"],
+    ["our owner, another bridge (a replacement in progress): untouched", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br1 owner=o#1\nallow br1\n", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br1 owner=o#1\nallow br1\n"],
+    ["a marker without owner (written by an earlier release): untouched", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br0\nallow br0\n", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br0\nallow br0\n"],
+  ])("%s", (_n, before, after) => {
+    const reclaimed = reclaimEntry(conf(before), "new.2", "br0", "o#1");
+    expect(renderConf(upsertEntry(reclaimed, "new.2", "allow", "br0", "o#1"))).toBe(
+      after.includes("id=new.2") ? after : after + "# pulumi-qemu-lab: BridgeAcl id=new.2 bridge=br0 owner=o#1\nallow br0\n",
+    );
+  });
 });

@@ -16,6 +16,8 @@ import {
 import { diffPortForward, hostSidesClash } from "./diff";
 import { portForwardInputsSchema, type PortForwardInputs, type PortForwardState } from "./schema";
 import { UsernetReads } from "./usernet-cache";
+import { hostOf } from "../common/host-of";
+import { claimForward, forwardClaim, releaseForward } from "../../host/qemu/forward-claims";
 import { QmpBatch } from "./qmp-batch";
 
 const KIND = "PortForward";
@@ -150,19 +152,26 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
     const reads = readsOf(ctx);
     reads.invalidate(sock);
     try {
+      const files = hostOf(ctx, inputs.host).files;
+      const paths = vmPaths(inputs.host?.stateDir, inputs.vm);
+      const want = fwdOf(inputs);
+      // A forward claimed by this resource is one a create of ours added before it was killed: ours to take over.
+      const claim = ctx.owner === undefined ? undefined : await forwardClaim(files, paths, inputs.netdev, want);
+      const ourClaim = claim !== undefined && claim === ctx.owner;
+      const claiming = ctx.owner !== undefined && claim === undefined; // never overwrite another resource's claim
       return await onVm(ctx, inputs, async (qmp) => {
-        const want = fwdOf(inputs);
         let created = true;
+        if (claiming) await claimForward(files, paths, inputs.netdev, want, ctx.owner!);
         try {
           await addHostForward(qmp, inputs.netdev, want);
         } catch (e) {
           // Only when QEMU refuses do we look why: a forward already on this host socket is someone's to adopt.
           if (e instanceof HostFwdError && e.failure === "netdev-not-found") await forwardsOn(qmp, inputs); // names the VM's netdevs
-          if (!(e instanceof HostFwdError && e.failure === "port-in-use")) throw e;
+          if (!(e instanceof HostFwdError && e.failure === "port-in-use")) throw await releasing(e);
           const existing = (await forwardsOn(qmp, inputs)).find((f) => sameHostSide(f, want));
-          if (!existing) throw e;
-          if (!inputs.adopt) throw existsError(inputs, existing);
-          created = false;
+          if (!existing) throw await releasing(e);
+          if (!ourClaim && !inputs.adopt) throw await releasing(existsError(inputs, existing));
+          created = ourClaim;
           if (!guestMatches(existing, want)) await swapInPlace(qmp, inputs.netdev, existing, existing, want);
         }
         try {
@@ -170,9 +179,15 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
           return { id: idOf(inputs), outs: stateOf(inputs, seen, created) };
         } catch (e) {
           if (created) await removeHostForward(qmp, inputs.netdev, want).catch(() => undefined); // undo our own work
-          throw e;
+          throw await releasing(e);
         }
       });
+
+      /** Drop the claim this create wrote (never one a killed create of ours left and we now own), then the error. */
+      async function releasing(e: unknown): Promise<unknown> {
+        if (claiming) await releaseForward(files, paths, inputs.netdev, want).catch(() => undefined);
+        return e;
+      }
     } finally {
       reads.invalidate(sock);
     }
@@ -237,6 +252,13 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
           }
         }
         const seen = await verify(qmp, news);
+        // The claim follows the forward to its new host socket (or netdev).
+        if (ctx.owner !== undefined && (olds.netdev !== news.netdev || !sameHostSide(oldFwd, want))) {
+          const files = hostOf(ctx, news.host).files;
+          const paths = vmPaths(news.host?.stateDir, news.vm);
+          await releaseForward(files, paths, olds.netdev, oldFwd).catch(() => undefined);
+          if (created) await claimForward(files, paths, news.netdev, want, ctx.owner);
+        }
         return stateOf(news, seen, created);
       });
     } finally {
@@ -251,6 +273,7 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
     reads.invalidate(sock);
     try {
       await sharedOf(ctx).batch.run(sock, (qmp) => removeHostForward(qmp, olds.netdev, fwdOf(olds)));
+      await releaseForward(hostOf(ctx, olds.host).files, vmPaths(olds.host?.stateDir, olds.vm), olds.netdev, fwdOf(olds)).catch(() => undefined);
     } catch (e) {
       if (e instanceof QmpConnectionError && e.vmNotRunning) return; // the VM is gone, and its forwards with it
       if (e instanceof HostFwdError && e.failure === "netdev-not-found") return; // a VM without that netdev has no such forward

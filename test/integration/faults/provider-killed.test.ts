@@ -13,7 +13,7 @@ import { linkIn, linksIn, namespacesPerTest, netnsList, uniqueName } from "../..
 import { isQemu } from "../../support/processes";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { record } from "../../support/reliability";
-import { qemuProcessesMentioning } from "../qemu-vm/vm-fixtures";
+import { qemuProcessesMentioning, tcpListeners } from "../qemu-vm/vm-fixtures";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const dist = (rel: string) => JSON.stringify(path.join(ROOT, "dist", rel));
@@ -24,6 +24,14 @@ const dist = (rel: string) => JSON.stringify(path.join(ROOT, "dist", rel));
  */
 const CHILD = `
 const [kindArg, , atArg, whenArg] = process.argv.slice(1);
+if (whenArg === "after-qmp-reply") {
+  // A QMP command (hostfwd_add): die when QEMU's reply to it arrives, before the create looks at the result.
+  const net = require("net");
+  const { write, emit } = net.Socket.prototype;
+  let sent = false;
+  net.Socket.prototype.write = function (chunk, ...rest) { if (new RegExp(atArg).test(String(chunk))) sent = true; return write.call(this, chunk, ...rest); };
+  net.Socket.prototype.emit = function (event, ...args) { if (sent && event === "data" && /"return"/.test(String(args[0]))) process.kill(process.pid, "SIGKILL"); return emit.call(this, event, ...args); };
+}
 if (whenArg === "after-rename") {
   // The file a create writes (bridge.conf, through write-file-atomic's rename): die right after it lands.
   const fs = require("fs");
@@ -49,7 +57,7 @@ const p = makeProvider(kind, { hosts: new HostRegistry(runner) });
 p.check({}, news).then((c) => p.create(c.inputs)).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 `;
 
-function killedCreate(kind: string, news: Record<string, unknown>, at: string, when: "after" | "during" | "after-rename"): Promise<NodeJS.Signals | number> {
+function killedCreate(kind: string, news: Record<string, unknown>, at: string, when: "after" | "during" | "after-rename" | "after-qmp-reply"): Promise<NodeJS.Signals | number> {
   const child = spawn(process.execPath, ["-e", CHILD, kind, JSON.stringify(news), at, when], { stdio: ["ignore", "ignore", "pipe"] });
   return new Promise((r) => child.once("exit", (code, signal) => r(signal ?? code ?? -1)));
 }
@@ -128,6 +136,30 @@ describe("the provider killed mid-create (a real SIGKILL of a real provider proc
       record({ section: "faults", subject: "provider SIGKILLed mid-create (BridgeAcl, after its bridge.conf write)", resumed: true, entriesAfter: 1 });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("PortForward, after QEMU answered hostfwd_add: the next create takes that forward over (by its claim); another stack is refused", async () => {
+    const ns = spaces.create("qlkill");
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-kill-"));
+    try {
+      const vm = await checkAndCreate(makeProvider("QemuVm", testContext()), { name: "vmf", accel: "tcg", memoryMiB: 64, stopTimeoutSeconds: 1, nics: [{ type: "user" }], host: { netns: ns, stateDir } });
+      const owner = "lab/dev/fwd#0123456789ab";
+      const news = { vm: "vmf", vmInstanceId: vm.outs.instanceId, hostPort: 2401, guestPort: 22, host: { netns: ns, stateDir }, __resourceName: "fwd", __owner: owner };
+      expect(await killedCreate("PortForward", news, "hostfwd_add", "after-qmp-reply")).toBe("SIGKILL");
+      expect(tcpListeners(ns)).toContain("127.0.0.1:2401"); // the kill left the forward in QEMU
+      await expect(checkAndCreate(makeProvider("PortForward", testContext()), { ...news, __owner: "lab/other/fwd#ffffffffffff" })).rejects.toThrow(/already exists on netdev "net0"/);
+      const { id, outs } = await checkAndCreate(makeProvider("PortForward", testContext()), news);
+      expect(outs).toMatchObject({ active: true, created: true, rule: "tcp:127.0.0.1:2401-:22" });
+      expect(tcpListeners(ns).filter((l) => l === "127.0.0.1:2401")).toHaveLength(1);
+      await makeProvider("PortForward", testContext()).delete!(id, outs);
+      expect(tcpListeners(ns)).not.toContain("127.0.0.1:2401");
+      expect(fs.readdirSync(path.join(stateDir, "vms", "vmf", "forwards"))).toEqual([]);
+      await makeProvider("QemuVm", testContext()).delete!(vm.id, vm.outs);
+      record({ section: "faults", subject: "provider SIGKILLed mid-create (PortForward, after QEMU answered hostfwd_add)", resumed: true, forwardsAfter: 1 });
+    } finally {
+      for (const pid of qemuProcessesMentioning(stateDir)) process.kill(pid, "SIGKILL");
+      fs.rmSync(stateDir, { recursive: true, force: true });
     }
   });
 

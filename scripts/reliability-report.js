@@ -61,11 +61,8 @@ ${table(["file", "figures"], last(by("file-modes")).map((r) => [r.subject, figur
 
 ## Not covered, and why
 
-- A provider killed mid-create is tested for every kind at the points where a kill leaves something behind: Bridge
-  (after \`ip link add\`, during and after the configuring batch), VethPair (after \`ip link add\`), NetworkNamespace
-  (after \`ip netns add\`), BridgeAcl (after its bridge.conf write), QemuVm (after QEMU started) and PortForward (after
-  QEMU answered \`hostfwd_add\`). PhysicalPortAttachment is not killed mid-create: it creates nothing that could be
-  left (it enslaves an existing NIC, and its next create finds it enslaved and records it as preexisting).
+- Every kind is killed mid-create at the points where a kill leaves something behind (see the faults above); points
+  between two commands of one \`ip -batch\` are not chosen one by one: a batch is killed while it runs instead.
 - \`qemu-bridge-helper\` not setuid is tested with a fake host (preflight and ACL warnings): the real helper is shared
   by the whole machine, and tests change nothing outside the namespaces and files they create.
 - Ping gaps while a NIC moves to a bridge, delete durations and the LAN's recovery after destroy are figures above,

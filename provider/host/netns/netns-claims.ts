@@ -1,7 +1,10 @@
 import type { HostFiles } from "../files/types";
 
-/** Where a namespace create records its claim before `ip netns add` (tmpfs, like /run/netns: gone at reboot with them). */
-export const NETNS_CLAIMS_DIR = "/run/qemu-lab/netns-claims";
+/** Runtime claims of creates in progress (tmpfs, like /run/netns: gone at reboot with what they claim). */
+export const RUN_DIR = "/run/qemu-lab";
+
+/** Where a namespace create records its claim before `ip netns add`. */
+export const NETNS_CLAIMS_DIR = `${RUN_DIR}/netns-claims`;
 
 /** How long after a claim its namespace may have been made for the claim to count (a stale claim never adopts). */
 const CLAIM_WINDOW_MS = 60_000;

@@ -23,6 +23,7 @@ import {
   type PhysicalPortAttachmentInputs,
   type PhysicalPortAttachmentState,
 } from "./schema";
+import { claimPort, portClaim, releasePort } from "../../host/ip/port-claims";
 import { requireTopology, whereOf } from "./topology";
 
 const KIND = "PhysicalPortAttachment";
@@ -73,7 +74,12 @@ function uniqueRoutes(routes: readonly MovedRoute[]): MovedRoute[] {
  * failure part-way, give back what this call moved and release what it enslaved. Returns the
  * port as re-read after acting and everything moved so far (`prior` plus this call's).
  */
-async function attach(host: Host, inputs: PhysicalPortAttachmentInputs, prior: MovedState): Promise<{ port: IpLink; moved: MovedState }> {
+async function attach(
+  host: Host,
+  inputs: PhysicalPortAttachmentInputs,
+  prior: MovedState,
+  beforeActing?: (moved: MovedState) => Promise<void>,
+): Promise<{ port: IpLink; moved: MovedState }> {
   const { portLink, bridgeLink } = requireTopology(await host.links(), inputs, host.netns);
   let addresses: AddressToMove[] = [];
   let routes: MovedRoute[] = [];
@@ -95,6 +101,12 @@ async function attach(host: Host, inputs: PhysicalPortAttachmentInputs, prior: M
     addresses,
     routes,
   });
+  const movedBy = (adds: AddressToMove[], rs: MovedRoute[]): MovedState => {
+    const movedAddresses = [...new Set([...prior.movedAddresses, ...adds.map((a) => a.cidr)])];
+    const movedRoutes = uniqueRoutes([...prior.movedRoutes, ...rs]);
+    return { movedTo: movedAddresses.length > 0 || movedRoutes.length > 0 ? inputs.bridge : "", movedAddresses, movedRoutes };
+  };
+  await beforeActing?.(movedBy(addresses, routes));
   try {
     await runPhases(host, plan);
   } catch (e) {
@@ -111,10 +123,7 @@ async function attach(host: Host, inputs: PhysicalPortAttachmentInputs, prior: M
   if (!port || port.master !== inputs.bridge)
     throw new Error(`after enslaving, port "${inputs.port}" ${whereOf(host.netns)} reports master "${port?.master ?? "(none)"}" instead of "${inputs.bridge}"`);
   await announceAddresses(host, inputs.bridge, addresses.map((a) => a.cidr));
-  const movedAddresses = [...new Set([...prior.movedAddresses, ...addresses.map((a) => a.cidr)])];
-  const movedRoutes = uniqueRoutes([...prior.movedRoutes, ...routes]);
-  const movedTo = movedAddresses.length > 0 || movedRoutes.length > 0 ? inputs.bridge : "";
-  return { port, moved: { movedTo, movedAddresses, movedRoutes } };
+  return { port, moved: movedBy(addresses, routes) };
 }
 
 /** Give back what was moved to `moved.movedTo` (and release the port from it when `release`). */
@@ -159,9 +168,22 @@ export const physicalPortAttachmentHandler: ResourceHandler<PhysicalPortAttachme
     try {
       const host = hostOf(ctx, inputs.host);
       const before = requireTopology(await host.freshLinks(), inputs, host.netns);
-      const preexisting = before.portLink.master === inputs.bridge;
-      const { port, moved } = await attach(host, inputs, NOTHING_MOVED);
-      return { id, outs: stateOf(inputs, port, moved, preexisting) };
+      const owner = ctx.owner;
+      // Attached (in part) by a create of ours killed before Pulumi recorded it: its claim says so and what it was moving.
+      // Then it is ours (not preexisting), and delete gives back what is on the bridge of that.
+      const claim = owner === undefined ? undefined : await portClaim<MovedState>(host.files, host.netns, inputs.port);
+      const onBridge = new Set(before.bridgeLink.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
+      const resumed = claim !== undefined && claim.owner === owner && claim.bridge === inputs.bridge;
+      // What the killed create had moved already (the rest is still on the port, and this attach moves it).
+      const prior = resumed ? { ...claim!.moved, movedAddresses: claim!.moved.movedAddresses.filter((a) => onBridge.has(a)) } : NOTHING_MOVED;
+      const preexisting = before.portLink.master === inputs.bridge && !resumed;
+      const claimIt = owner === undefined ? undefined : (moved: MovedState) => claimPort(host.files, host.netns, inputs.port, { owner, bridge: inputs.bridge, moved });
+      try {
+        const { port, moved } = await attach(host, inputs, prior, claimIt);
+        return { id, outs: stateOf(inputs, port, moved, preexisting) };
+      } finally {
+        if (owner !== undefined) await releasePort(host.files, host.netns, inputs.port).catch(() => undefined);
+      }
     } catch (e) {
       throw resourceError(KIND, id, "create", e);
     }

@@ -13,6 +13,7 @@ import { linkIn, linksIn, namespacesPerTest, netnsList, uniqueName } from "../..
 import { isQemu } from "../../support/processes";
 import { checkAndCreate, testContext } from "../../support/provider-harness";
 import { record } from "../../support/reliability";
+import { addBridge as addLabBridge, addressesOf, makeLanLab, pingHost } from "../physical-port-attachment/lan-lab";
 import { qemuProcessesMentioning, tcpListeners } from "../qemu-vm/vm-fixtures";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -161,6 +162,28 @@ describe("the provider killed mid-create (a real SIGKILL of a real provider proc
       for (const pid of qemuProcessesMentioning(stateDir)) process.kill(pid, "SIGKILL");
       fs.rmSync(stateDir, { recursive: true, force: true });
     }
+  });
+
+  test.each([
+    ["after the port is enslaved", "master virbr0"],
+    ["after its addresses were added to the bridge, before it is enslaved", "addr add \\S+ dev virbr0"],
+  ])("PhysicalPortAttachment with moveAddresses, killed %s: the next create resumes it (by its claim), and delete gives everything back", async (_point, at) => {
+    const lab = makeLanLab(spaces);
+    addLabBridge(lab.host, "virbr0");
+    const owner = "lab/dev/uplink#0123456789ab";
+    const news = { bridge: "virbr0", port: "eno1", moveAddresses: true, host: { netns: lab.host }, __owner: owner };
+    const before = addressesOf(lab.host, "eno1").sort();
+    expect(await killedCreate("PhysicalPortAttachment", news, at, "after")).toBe("SIGKILL");
+    expect(addressesOf(lab.host, "virbr0").length).toBeGreaterThan(0); // the kill left work half done
+    const { id, outs } = await checkAndCreate(makeProvider("PhysicalPortAttachment", testContext()), news);
+    expect(outs).toMatchObject({ preexisting: false, movedTo: "virbr0" });
+    expect([...outs.movedAddresses].sort()).toEqual(before);
+    expect(addressesOf(lab.host, "virbr0").sort()).toEqual(before);
+    await makeProvider("PhysicalPortAttachment", testContext()).delete!(id, outs);
+    expect(linkIn(lab.host, "eno1")?.master).toBeUndefined();
+    expect(addressesOf(lab.host, "eno1").sort()).toEqual(before); // given back
+    expect(pingHost(lab)).toBe(true);
+    record({ section: "faults", subject: `provider SIGKILLed mid-create (PhysicalPortAttachment, ${_point})`, resumed: true, givenBack: before.length });
   });
 
   test("another stack's create after such a kill is still refused (the group marks only its owner)", async () => {

@@ -1,7 +1,5 @@
+import { dropClaim, readClaim, RUN_DIR, writeClaim } from "../files/claims";
 import type { HostFiles } from "../files/types";
-
-/** Runtime claims of creates in progress (tmpfs, like /run/netns: gone at reboot with what they claim). */
-export const RUN_DIR = "/run/qemu-lab";
 
 /** Where a namespace create records its claim before `ip netns add`. */
 export const NETNS_CLAIMS_DIR = `${RUN_DIR}/netns-claims`;
@@ -22,13 +20,12 @@ const claimPath = (name: string) => `${NETNS_CLAIMS_DIR}/${name}`;
  * creation (its loopback is labelled by a second command), so a create killed in between leaves only this claim.
  */
 export async function claimNetns(files: HostFiles, name: string, owner: string, nowMs = Date.now()): Promise<void> {
-  await files.ensureDir(NETNS_CLAIMS_DIR, 0o700);
-  await files.writeTextAtomic(claimPath(name), JSON.stringify({ owner, atMs: nowMs } satisfies NetnsClaim), { mode: 0o600 });
+  await writeClaim(files, claimPath(name), { owner, atMs: nowMs } satisfies NetnsClaim);
 }
 
 /** Drop the claim (the namespace is labelled, or the create failed); already gone is fine. */
 export async function releaseNetnsClaim(files: HostFiles, name: string): Promise<void> {
-  await files.remove(claimPath(name));
+  await dropClaim(files, claimPath(name));
 }
 
 /**
@@ -36,14 +33,8 @@ export async function releaseNetnsClaim(files: HostFiles, name: string): Promise
  * /run/netns entry's change time, set when `ip netns add` mounts it) appeared within a minute after the claim.
  */
 export async function claimedBy(files: HostFiles, name: string, owner: string): Promise<boolean> {
-  const text = await files.readText(claimPath(name), { noFollow: true }).catch(() => undefined);
-  if (!text) return false;
-  let claim: NetnsClaim;
-  try {
-    claim = JSON.parse(text) as NetnsClaim;
-  } catch {
-    return false;
-  }
+  const claim = await readClaim<NetnsClaim>(files, claimPath(name));
+  if (!claim) return false;
   const made = (await files.stat?.(`/run/netns/${name}`))?.ctimeMs;
   return claim.owner === owner && made !== undefined && made >= Math.floor(claim.atMs / 1000) * 1000 && made <= claim.atMs + CLAIM_WINDOW_MS;
 }

@@ -1,3 +1,4 @@
+import { dropClaim, readClaim, writeClaim } from "../files/claims";
 import type { HostFiles } from "../files/types";
 import { formatHostFwdKey, type Fwd } from "./hostfwd";
 import type { VmPaths } from "./vm-paths";
@@ -12,16 +13,15 @@ const claimPath = (paths: VmPaths, netdev: string, fwd: Pick<Fwd, "protocol" | "
 
 /** Record that `owner` adds this forward (before `hostfwd_add`). */
 export async function claimForward(files: HostFiles, paths: VmPaths, netdev: string, fwd: Fwd, owner: string): Promise<void> {
-  await files.ensureDir(`${paths.dir}/forwards`, 0o700);
-  await files.writeTextAtomic(claimPath(paths, netdev, fwd), owner, { mode: 0o600 });
+  await writeClaim(files, claimPath(paths, netdev, fwd), { owner });
 }
 
 /** Who claimed this forward, if anyone. */
 export async function forwardClaim(files: HostFiles, paths: VmPaths, netdev: string, fwd: Fwd): Promise<string | undefined> {
-  return (await files.readText(claimPath(paths, netdev, fwd), { noFollow: true }).catch(() => undefined))?.trim() || undefined;
+  return (await readClaim<{ owner: string }>(files, claimPath(paths, netdev, fwd)))?.owner;
 }
 
 /** Drop a claim (the forward is removed, moved, or was never added); already gone is fine. */
 export async function releaseForward(files: HostFiles, paths: VmPaths, netdev: string, fwd: Fwd): Promise<void> {
-  await files.remove(claimPath(paths, netdev, fwd));
+  await dropClaim(files, claimPath(paths, netdev, fwd));
 }

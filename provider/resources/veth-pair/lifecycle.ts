@@ -78,9 +78,20 @@ async function resumeOwn(ends: Ends, inputs: VethPairInputs, pair: ObservedVethP
     groupOf(link) ? setLinkGroup(ends.end, inputs.name, 0) : undefined,
     pair.up !== inputs.up ? setUp(ends, inputs.name, inputs.peerName, inputs.up) : undefined,
   ]);
+  const now = await verifiedPair(ends, inputs);
+  return { id: inputs.name, outs: stateFrom(now, { adopt: inputs.adopt, host: inputs.host, created: true, peerNetns: inputs.peerNetns }) };
+}
+
+/** Re-read after acting and fail when the pair is not as asked (ip accepting a command is not the kernel keeping it). */
+async function verifiedPair(ends: Ends, inputs: Pick<VethPairInputs, "name" | "peerName" | "up">): Promise<ObservedVethPair> {
   const now = await observe(ends, inputs.name);
-  if (!now?.pair) throw new Error(`veth pair "${inputs.name}" vanished ${whereOf(ends.end.netns)} while it was being converged`);
-  return { id: inputs.name, outs: stateFrom(now.pair, { adopt: inputs.adopt, host: inputs.host, created: true, peerNetns: inputs.peerNetns }) };
+  if (!now?.pair) throw new Error(`veth pair "${inputs.name}"/"${inputs.peerName}" is not there ${whereOf(ends.end.netns)} after it was changed`);
+  if (now.pair.peerName !== inputs.peerName || now.pair.up !== inputs.up)
+    throw new Error(
+      `veth pair "${inputs.name}" ${whereOf(ends.end.netns)} differs from the plan after it was applied: ` +
+        `peer "${now.pair.peerName}" (asked "${inputs.peerName}"), up ${now.pair.up} (asked ${inputs.up})`,
+    );
+  return now.pair;
 }
 
 /** Take over a pair that was there before us: set `up`, never remove it. */
@@ -157,9 +168,7 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
         ctx.owner === undefined ? undefined : setLinkGroup(ends.end, name, 0),
         inputs.up ? setUp(ends, name, peerName, true) : undefined,
       ]);
-      const now = await observe(ends, name);
-      if (!now?.pair) throw new Error(`veth pair "${name}"/"${peerName}" is not there ${whereOf(ends.end.netns)} right after it was created`);
-      return { id: name, outs: stateFrom(now.pair, own) };
+      return { id: name, outs: stateFrom(await verifiedPair(ends, inputs), own) };
     } catch (e) {
       try {
         await deleteLink(ends.end, name); // undo our own work: deleting one end removes both
@@ -197,9 +206,8 @@ export const vethPairHandler: ResourceHandler<VethPairInputs, VethPairState> = {
       );
     // Why also olds: the diff saw a difference with the recorded state; the shared snapshot may be older than a drift.
     if (found.pair.up !== news.up || olds.up !== news.up) await setUp(ends, id, found.pair.peerName, news.up);
-    const now = await observe(ends, id);
-    if (!now?.pair) throw new Error(`veth pair "${id}" vanished ${whereOf(ends.end.netns)} while it was being changed`);
-    return stateFrom(now.pair, { adopt: news.adopt, host: news.host, created: olds.created === true, peerNetns: news.peerNetns });
+    const pair = await verifiedPair(ends, { ...news, name: id });
+    return stateFrom(pair, { adopt: news.adopt, host: news.host, created: olds.created === true, peerNetns: news.peerNetns });
   },
 
   async delete(id, olds, ctx) {

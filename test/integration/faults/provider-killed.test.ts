@@ -66,6 +66,10 @@ function killedCreate(kind: string, news: Record<string, unknown>, at: string, w
 describe("the provider killed mid-create (a real SIGKILL of a real provider process)", () => {
   const spaces = namespacesPerTest();
   const OWNER = "lab/dev/br#0123456789ab";
+  const claimDirs: string[] = [];
+  afterEach(() => {
+    for (const d of claimDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   test.each([
     ["after `ip link add`, before the alias", "link add name", "after" as const],
@@ -105,6 +109,7 @@ describe("the provider killed mid-create (a real SIGKILL of a real provider proc
 
   test("NetworkNamespace, after `ip netns add`, before its loopback is labelled: the next create resumes it (by its claim)", async () => {
     const name = spaces.track(uniqueName("qlkns"));
+    claimDirs.push(`/run/qemu-lab/netns-claims/${name}`);
     const owner = "lab/dev/ns#0123456789ab";
     expect(await killedCreate("NetworkNamespace", { name, __owner: owner }, "^ip netns add", "after")).toBe("SIGKILL");
     expect(netnsList()).toContain(name);
@@ -169,6 +174,7 @@ describe("the provider killed mid-create (a real SIGKILL of a real provider proc
     ["after its addresses were added to the bridge, before it is enslaved", "addr add \\S+ dev virbr0"],
   ])("PhysicalPortAttachment with moveAddresses, killed %s: the next create resumes it (by its claim), and delete gives everything back", async (_point, at) => {
     const lab = makeLanLab(spaces);
+    claimDirs.push(`/run/qemu-lab/port-claims/${lab.host}`); // removed even when the test fails
     addLabBridge(lab.host, "virbr0");
     const owner = "lab/dev/uplink#0123456789ab";
     const news = { bridge: "virbr0", port: "eno1", moveAddresses: true, host: { netns: lab.host }, __owner: owner };

@@ -7,44 +7,24 @@
  * dist/ is never modified.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { netnsList, uniqueName } from "../../support/netns";
-import { figure, ipv4Of, LabStack, ops, ROOT } from "./lab-stack";
 import { steps } from "../../support/steps";
-import { programFolder, tracedCopy } from "./package-copies";
+import { figure, ipv4Of, ops, ROOT } from "./lab-stack";
+import { upgradeLab } from "./upgrade-lab";
 
 jest.setTimeout(120_000);
 
 describe("upgrading the package upgrades existing resources' lifecycles", () => {
   const step = steps(); // each step builds on the last: a failure stops the chain, naming the step
-  const ns = uniqueName("qlu");
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-upgrade-"));
-  const programDir = path.join(work, "program");
-  const versionB = path.join(work, "pulumi-qemu-lab-b");
-  const marker = path.join(work, "version-b.log");
-  let stack: LabStack;
-
-  let install: (pkg: string) => void;
-
-  beforeAll(() => {
-    // The program folder as a user has it; version A is this package as built, version B a traced copy of it.
-    ({ install } = programFolder(path.join(__dirname, "fixtures", "upgrade-lab"), programDir, ROOT));
-    tracedCopy(versionB, marker);
-    stack = new LabStack(programDir, { namespace: ns });
-  });
-
-  afterAll(async () => {
-    expect(await stack.cleanup([ns], [work])).toEqual([]);
-    expect(netnsList()).not.toContain(ns);
-  });
+  // Version A is this package as built; version B the traced copy of it.
+  const lab = upgradeLab("qlu", () => ROOT);
+  const { ns } = lab;
 
   step("version A creates the resources; the state stores a small shim, not the implementation", async () => {
-    const up = await stack.run(stack.driver().up());
+    const up = await lab.stack().run(lab.stack().driver().up());
     expect(ops(up)).toEqual({ lab: "create", br: "create" });
     expect(ipv4Of(ns, "ubr0")).toEqual(["10.78.0.1/24"]);
-    expect(fs.existsSync(marker)).toBe(false);
-    const shims = stack.state().resources.filter((r) => r.custom).map((r) => r.inputs.__provider as string);
+    expect(fs.existsSync(lab.marker)).toBe(false);
+    const shims = lab.shims();
     expect(shims).toHaveLength(2);
     // The same text for every kind except the kind's name: nothing of the kind's implementation is in it.
     expect(shims[0]!.replace(/"Bridge"|"NetworkNamespace"/, "K")).toBe(shims[1]!.replace(/"Bridge"|"NetworkNamespace"/, "K"));
@@ -64,26 +44,16 @@ describe("upgrading the package upgrades existing resources' lifecycles", () => 
   // Six one-line closures: the closure serializer's wrappers (~300 bytes each) are the floor; no path into this
   // checkout is stored, so the state does not depend on where the package was installed.
   step("the stored shim is under 2 KB and names no path on this machine", () => {
-    const shims = stack.state().resources.filter((r) => r.custom).map((r) => r.inputs.__provider as string);
+    const shims = lab.shims();
     expect(Math.max(...shims.map((s) => s.length))).toBeLessThan(2048);
     for (const s of shims) expect(s).not.toMatch(/\/work\/|dist\/provider/);
   });
 
   step("after the package is upgraded (same state), refresh and destroy run version B's code", async () => {
-    const stateBefore = fs.readFileSync(stack.stateFile, "utf8");
-    install(versionB);
-
-    const refresh = await stack.run(stack.driver().refresh());
-    expect(ops(refresh)).toEqual({ lab: "same", br: "same" });
-    expect(fs.readFileSync(marker, "utf8").trim().split("\n").sort()).toEqual([`read Bridge ubr0`, `read NetworkNamespace ${ns}`]);
-    // The state's shims are untouched by the upgrade: the same text now loads other code.
-    const shims = (text: string) => (JSON.parse(text) as { resources: Array<{ inputs: { __provider?: string } }> }).resources.map((r) => r.inputs.__provider);
-    expect(shims(fs.readFileSync(stack.stateFile, "utf8"))).toEqual(shims(stateBefore));
-
-    const destroy = await stack.run(stack.driver().destroy());
-    expect(ops(destroy)).toEqual({ lab: "delete", br: "delete" });
-    const lines = fs.readFileSync(marker, "utf8").trim().split("\n");
-    expect(lines.slice(2)).toEqual([`delete Bridge ubr0`, `delete NetworkNamespace ${ns}`]);
-    expect(netnsList()).not.toContain(ns);
+    const shimsBefore = lab.shims();
+    lab.upgrade();
+    await lab.refreshRunsUpgradedCode();
+    expect(lab.shims()).toEqual(shimsBefore); // the state's shims are untouched: the same text now loads other code
+    await lab.destroyRunsUpgradedCode();
   });
 });

@@ -77,7 +77,10 @@ export class CliLifecycleDriver {
     return this.run("destroy", (stack, onOutput, onEvent) => stack.destroy({ onOutput, onEvent, signal: this.deadline() }));
   }
 
-  /** Aborts a CLI run that takes longer than `programTimeoutMs` (default 10 minutes), as the driver kills its program. */
+  /**
+   * Asks a CLI run that takes longer than `programTimeoutMs` (default 10 minutes) to stop (SIGINT): pulumi then finishes
+   * the steps in flight and saves, so the deadline bounds when cancelling starts, not when the run ends.
+   */
   private deadline(): AbortSignal {
     return AbortSignal.timeout(this.options.programTimeoutMs ?? 600_000);
   }
@@ -168,7 +171,9 @@ function runCli(
   return new Promise((resolve, reject) => {
     // Why PULUMI_DEBUG_COMMANDS: it enables `--event-log` (as the Automation API does for its own runs).
     const childEnv = { ...process.env, ...env, PULUMI_DEBUG_COMMANDS: "true" };
-    const child = spawn(pulumi, [...args, "--non-interactive"], { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"], signal });
+    // SIGINT, as the Automation API stops its runs: pulumi cancels gracefully and releases the stack's lock (SIGTERM
+    // would end it outright, leaving the lock and half-done steps behind).
+    const child = spawn(pulumi, [...args, "--non-interactive"], { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"], signal, killSignal: "SIGINT" });
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => onOutput(b.toString()));
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));

@@ -40,13 +40,28 @@ export const TYPE_MODULE = "qemu-lab";
  * user and the program's directory. Hashed: the label carries no path.
  */
 export function ownerLabel(name: string): string {
-  return `${pulumi.getProject()}/${pulumi.getStack()}/${name}#${stackTag()}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 200);
+  const tag = `#${stackTag()}`;
+  return `${pulumi.getProject()}/${pulumi.getStack()}/${name}`.replace(/[^\x21-\x7e]/g, "_").slice(0, 200 - tag.length) + tag;
 }
 
+const tags = new Map<string, string>();
+
+/** The label's tag, computed once per basis (every resource of a program shares it). */
 function stackTag(): string {
   const configured = new pulumi.Config("qemu-lab").get("stackId");
-  const basis = configured !== undefined ? `id:${configured}` : `dir:${os.userInfo().username}@${fs.realpathSync(process.cwd())}`;
-  return createHash("sha256").update(basis).digest("hex").slice(0, 12);
+  const basis = configured !== undefined ? `id:${configured}` : `dir:${userName()}@${fs.realpathSync(process.cwd())}`;
+  let tag = tags.get(basis);
+  if (tag === undefined) tags.set(basis, (tag = createHash("sha256").update(basis).digest("hex").slice(0, 12)));
+  return tag;
+}
+
+/** The user's name, or their uid where the system has no entry for it (containers run with `--user N`). */
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid${process.getuid?.() ?? "?"}`;
+  }
 }
 
 /**

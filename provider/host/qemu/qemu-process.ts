@@ -90,21 +90,35 @@ export async function findOurQemu(files: HostFiles, paths: VmPaths, meta: VmMeta
   return (await isOurQemu(files, pid, meta.argv)) ? pid : undefined;
 }
 
-/**
- * A live QEMU launched for these paths (`-pidfile <paths.pidFile>` in its argv, a QEMU binary as its exe), found by
- * scanning /proc: for a VM whose meta.json and pidfile are gone (its state directory removed by hand) while QEMU runs.
- */
-export async function findQemuByPaths(files: HostFiles, paths: VmPaths): Promise<number | undefined> {
+/** Running QEMUs by the pidfile in their argv, per host files: a scan in flight is shared by concurrent callers. */
+const scans = new WeakMap<HostFiles, Promise<Map<string, number>>>();
+
+async function scanQemus(files: HostFiles): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
   for (const entry of (await files.listDir?.("/proc")) ?? []) {
     if (!/^\d+$/.test(entry)) continue;
     const argv = ((await files.readText(`/proc/${entry}/cmdline`).catch(() => undefined)) ?? "").split("\0");
     const at = argv.indexOf("-pidfile");
-    if (at < 0 || argv[at + 1] !== paths.pidFile) continue;
-    const pid = Number(entry);
-    const exe = await files.realPath(`/proc/${pid}/exe`).catch(() => "");
-    if (path.basename(exe).startsWith("qemu-system-") && (await liveProcess(files, pid))) return pid;
+    if (at < 0 || argv[at + 1] === undefined) continue;
+    const exe = await files.realPath(`/proc/${entry}/exe`).catch(() => "");
+    if (path.basename(exe).startsWith("qemu-system-")) out.set(argv[at + 1]!, Number(entry));
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * A live QEMU launched for these paths (`-pidfile <paths.pidFile>` in its argv, a QEMU binary as its exe), found by
+ * scanning /proc: for a VM whose meta.json and pidfile are gone (its state directory removed by hand) while QEMU runs.
+ * Concurrent callers (many VMs created at once) share one scan.
+ */
+export async function findQemuByPaths(files: HostFiles, paths: VmPaths): Promise<number | undefined> {
+  let scan = scans.get(files);
+  if (!scan) {
+    scan = scanQemus(files).finally(() => scans.delete(files)); // never reused once done: a later QEMU must be seen
+    scans.set(files, scan);
+  }
+  const pid = (await scan).get(paths.pidFile);
+  return pid !== undefined && (await liveProcess(files, pid)) ? pid : undefined;
 }
 
 /** Poll (short backoff, no fixed sleep) until `pid` has exited or the deadline passes; true when it exited. */

@@ -12,6 +12,7 @@ import { sharedReadText } from "../../host/acl/shared-read";
 import { checkWithSchema } from "../common/check";
 import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { diffBridgeAcl, resolveConfPath } from "./diff";
+import { hostOf } from "../common/host-of";
 import { bridgeAclInputsSchema, type BridgeAclInputs, type BridgeAclState } from "./schema";
 
 const KIND = "BridgeAcl";
@@ -20,7 +21,7 @@ const KIND = "BridgeAcl";
 const entriesOf = memoByText((text) => indexEntries(parseConf(text)));
 
 function filesOf(ctx: ResourceContext, inputs: Pick<BridgeAclInputs, "host">): HostFiles {
-  return ctx.hosts.hostFor({ netns: inputs.host?.netns, stateDir: inputs.host?.stateDir }).files;
+  return hostOf(ctx, inputs.host).files; // validated again: read and delete pass the recorded host
 }
 
 /** A namespace overlay needs /etc/qemu to exist as its mount point, or `ip netns exec` complains on every call. */

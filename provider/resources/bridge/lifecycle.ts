@@ -50,19 +50,12 @@ async function adoptExisting(host: Host, inputs: BridgeInputs, link: IpLink): Pr
   const own = { adopt: true, host: inputs.host, created: false };
   try {
     await converge(host, name, current, inputs);
+    return { id: name, outs: stateFrom(await verifyConverged(host, name, inputs), own) };
   } catch (e) {
     // Not ours to remove: record it (adopted) so the next `pulumi up` diffs and retries.
     const now = (await observe(host, name, keep).catch(() => undefined)) ?? current;
     throw new PartialCreateError(`the adopted bridge could not be brought to the inputs: ${messageOf(e)}`, name, { ...stateFrom(now, own) });
   }
-  let obs: ObservedBridge;
-  try {
-    obs = await verifyConverged(host, name, inputs);
-  } catch (e) {
-    const now = (await observe(host, name, keep).catch(() => undefined)) ?? current;
-    throw new PartialCreateError(`the adopted bridge could not be brought to the inputs: ${messageOf(e)}`, name, { ...stateFrom(now, own) });
-  }
-  return { id: name, outs: stateFrom(obs, own) };
 }
 
 /** Bridge: ensure, verify by re-reading, and tear down only what we made. */

@@ -115,7 +115,7 @@ async function attach(
     try {
       await runPhases(host, undo);
     } catch (u) {
-      throw new Error(`${(e as Error).message}\n  undoing the partial attach also failed: ${(u as Error).message}`, { cause: e });
+      throw new UndoFailedError(`${(e as Error).message}\n  undoing the partial attach also failed: ${(u as Error).message}`, { cause: e });
     }
     throw e;
   }
@@ -125,6 +125,9 @@ async function attach(
   await announceAddresses(host, inputs.bridge, addresses.map((a) => a.cidr));
   return { port, moved: movedBy(addresses, routes) };
 }
+
+/** An attach failed and so did undoing it: the port is half moved, so the create's claim must stay for the next one. */
+class UndoFailedError extends Error {}
 
 /** Give back what was moved to `moved.movedTo` (and release the port from it when `release`). */
 async function giveBack(host: Host, snap: LinkSnapshot, port: IpLink, moved: MovedState, release: boolean): Promise<void> {
@@ -175,14 +178,19 @@ export const physicalPortAttachmentHandler: ResourceHandler<PhysicalPortAttachme
       const onBridge = new Set(before.bridgeLink.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
       const resumed = claim !== undefined && claim.owner === owner && claim.bridge === inputs.bridge;
       // What the killed create had moved already (the rest is still on the port, and this attach moves it).
-      const prior = resumed ? { ...claim!.moved, movedAddresses: claim!.moved.movedAddresses.filter((a) => onBridge.has(a)) } : NOTHING_MOVED;
+      const claimed = resumed ? movedOf(claim!.moved) : NOTHING_MOVED; // validated: it goes back onto command lines
+      const prior = { ...claimed, movedAddresses: claimed.movedAddresses.filter((a) => onBridge.has(a)) };
       const preexisting = before.portLink.master === inputs.bridge && !resumed;
       const claimIt = owner === undefined ? undefined : (moved: MovedState) => claimPort(host.files, host.netns, inputs.port, { owner, bridge: inputs.bridge, moved });
+      let keepClaim = false;
       try {
         const { port, moved } = await attach(host, inputs, prior, claimIt);
         return { id, outs: stateOf(inputs, port, moved, preexisting) };
+      } catch (e) {
+        keepClaim = e instanceof UndoFailedError; // half moved: the next create must still know it was ours
+        throw e;
       } finally {
-        if (owner !== undefined) await releasePort(host.files, host.netns, inputs.port).catch(() => undefined);
+        if (owner !== undefined && !keepClaim) await releasePort(host.files, host.netns, inputs.port).catch(() => undefined);
       }
     } catch (e) {
       throw resourceError(KIND, id, "create", e);

@@ -159,34 +159,37 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
       const claim = ctx.owner === undefined ? undefined : await forwardClaim(files, paths, inputs.netdev, want);
       const ourClaim = claim !== undefined && claim === ctx.owner;
       const claiming = ctx.owner !== undefined && claim === undefined; // never overwrite another resource's claim
-      return await onVm(ctx, inputs, async (qmp) => {
-        let created = true;
-        if (claiming) await claimForward(files, paths, inputs.netdev, want, ctx.owner!);
-        try {
-          await addHostForward(qmp, inputs.netdev, want);
-        } catch (e) {
-          // Only when QEMU refuses do we look why: a forward already on this host socket is someone's to adopt.
-          if (e instanceof HostFwdError && e.failure === "netdev-not-found") await forwardsOn(qmp, inputs); // names the VM's netdevs
-          if (!(e instanceof HostFwdError && e.failure === "port-in-use")) throw await releasing(e);
-          const existing = (await forwardsOn(qmp, inputs)).find((f) => sameHostSide(f, want));
-          if (!existing) throw await releasing(e);
-          if (!ourClaim && !inputs.adopt) throw await releasing(existsError(inputs, existing));
-          created = ourClaim;
-          if (!guestMatches(existing, want)) await swapInPlace(qmp, inputs.netdev, existing, existing, want);
-        }
-        try {
-          const seen = await verify(qmp, inputs);
-          return { id: idOf(inputs), outs: stateOf(inputs, seen, created) };
-        } catch (e) {
-          if (created) await removeHostForward(qmp, inputs.netdev, want).catch(() => undefined); // undo our own work
-          throw await releasing(e);
-        }
-      });
-
-      /** Drop the claim this create wrote (never one a killed create of ours left and we now own), then the error. */
-      async function releasing(e: unknown): Promise<unknown> {
-        if (claiming) await releaseForward(files, paths, inputs.netdev, want).catch(() => undefined);
-        return e;
+      let created = true;
+      try {
+        return await onVm(ctx, inputs, async (qmp) => {
+          if (claiming) await claimForward(files, paths, inputs.netdev, want, ctx.owner!);
+          try {
+            await addHostForward(qmp, inputs.netdev, want);
+          } catch (e) {
+            // Only when QEMU refuses do we look why: a forward already on this host socket is someone's to adopt.
+            if (e instanceof HostFwdError && e.failure === "netdev-not-found") await forwardsOn(qmp, inputs); // names the VM's netdevs
+            if (!(e instanceof HostFwdError && e.failure === "port-in-use")) throw e;
+            const existing = (await forwardsOn(qmp, inputs)).find((f) => sameHostSide(f, want));
+            if (!existing) throw e;
+            if (!ourClaim && !inputs.adopt) throw existsError(inputs, existing);
+            created = ourClaim;
+            if (!guestMatches(existing, want)) await swapInPlace(qmp, inputs.netdev, existing, existing, want);
+          }
+          try {
+            const seen = await verify(qmp, inputs);
+            return { id: idOf(inputs), outs: stateOf(inputs, seen, created) };
+          } catch (e) {
+            if (created) await removeHostForward(qmp, inputs.netdev, want).catch(() => undefined); // undo our own work
+            created = false;
+            throw e;
+          }
+        });
+      } catch (e) {
+        created = false;
+        throw e;
+      } finally {
+        // The claim marks only a forward this resource made: dropped when it failed or adopted someone else's.
+        if (claiming && !created) await releaseForward(files, paths, inputs.netdev, want).catch(() => undefined);
       }
     } finally {
       reads.invalidate(sock);
@@ -267,19 +270,19 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
   },
 
   async delete(_id, olds, ctx) {
-    if (olds.created === false) return; // adopted: not ours to remove
+    const release = () => releaseForward(hostOf(ctx, olds.host).files, vmPaths(olds.host?.stateDir, olds.vm), olds.netdev, fwdOf(olds));
+    if (olds.created === false) return release(); // adopted: not ours to remove (and never ours to claim)
     const sock = qmpSocketOf(olds);
     const reads = readsOf(ctx);
     reads.invalidate(sock);
     try {
       await sharedOf(ctx).batch.run(sock, (qmp) => removeHostForward(qmp, olds.netdev, fwdOf(olds)));
-      await releaseForward(hostOf(ctx, olds.host).files, vmPaths(olds.host?.stateDir, olds.vm), olds.netdev, fwdOf(olds)).catch(() => undefined);
     } catch (e) {
-      if (e instanceof QmpConnectionError && e.vmNotRunning) return; // the VM is gone, and its forwards with it
-      if (e instanceof HostFwdError && e.failure === "netdev-not-found") return; // a VM without that netdev has no such forward
-      throw explain(olds, e);
+      // The VM is gone (and its forwards with it), or has no such netdev (so no such forward): gone is success.
+      if (!(e instanceof QmpConnectionError && e.vmNotRunning) && !(e instanceof HostFwdError && e.failure === "netdev-not-found")) throw explain(olds, e);
     } finally {
       reads.invalidate(sock);
     }
+    await release();
   },
 };

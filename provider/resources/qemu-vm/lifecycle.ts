@@ -224,7 +224,8 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     const live = await ourLiveQemu(host, paths, olds.instanceId);
     if (!live) {
       // Its state dir removed by hand while QEMU runs: "orphaned" (the next up replaces that QEMU, delete stops it).
-      const orphan = (await readVmMeta(host.files, paths)) ? undefined : await findQemuByPaths(host.files, paths);
+      // Only the QEMU recorded for this resource (its pid) counts: any other is not ours to report, restart or stop.
+      const orphan = (await readVmMeta(host.files, paths)) ? undefined : await orphanRecorded(host, paths, olds.pid);
       if (orphan !== undefined) return { id, outs: { ...olds, pid: orphan, acceleration: undefined, status: "orphaned" } };
       // A VM whose QEMU is gone reads as "stopped" (not gone): its name and disks still exist, and the next up restarts it.
       return { id, outs: { ...olds, pid: undefined, acceleration: undefined, status: "stopped" } };

@@ -6,7 +6,7 @@ import type { LinkSnapshot } from "../../host/snapshot/link-snapshot";
 import { isFailure } from "../../host/runner/command-error";
 import { PartialCreateError, type ResourceContext, type ResourceHandler } from "../common/handler";
 import type { HostInput } from "../common/host-schema";
-import { whereOf } from "../common/host-of";
+import { hostOf, whereOf } from "../common/host-of";
 import { checkVethPair } from "./check";
 import { diffVethPair } from "./diff";
 import { isVeth, observeVethPair, type ObservedVethPair } from "./observe";
@@ -24,10 +24,10 @@ interface Ends {
 }
 
 function endsOf(ctx: ResourceContext, host: HostInput | undefined, peerNetns: string | undefined): Ends {
-  const end = ctx.hosts.hostFor({ netns: host?.netns, stateDir: host?.stateDir });
+  const end = hostOf(ctx, host);
   const peerNs = peerNetns ?? host?.netns;
   const sameNamespace = (peerNs ?? "") === (host?.netns ?? "");
-  const peer = sameNamespace ? end : ctx.hosts.hostFor({ netns: peerNs, stateDir: host?.stateDir });
+  const peer = sameNamespace ? end : hostOf(ctx, { netns: peerNs, stateDir: host?.stateDir });
   return { end, peer, sameNamespace };
 }
 

@@ -40,3 +40,10 @@ test("config qemu-lab:stackId sets the tag, whatever the directory", () => {
   pulumi.runtime.setAllConfig({ "qemu-lab:stackId": "9c1e" });
   expect(ownerLabel("br")).not.toBe(inA);
 });
+
+test("a long project/stack/name keeps its tag: the label is cut before the tag, never through it", () => {
+  process.chdir(a);
+  const label = ownerLabel("r".repeat(300));
+  expect(label).toHaveLength(200);
+  expect(label).toMatch(/r#[0-9a-f]{12}$/);
+});

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import type { HostFiles } from "../files/types";
 import { hasUndecodableBytes, parseConf, renderConf, type ConfFile } from "./conf-file";
-import { forgetSharedRead } from "./shared-read";
+import { forgetSharedReads } from "./shared-read";
 
 /** A pure change to a parsed bridge.conf. */
 export type ConfEdit = (conf: ConfFile) => ConfFile;
@@ -72,7 +72,7 @@ class ConfWriter {
     const after = renderConf(conf);
     if (after !== before) {
       await this.files.writeTextAtomic(this.confPath, after, { shared: true }); // through a symlink; owner and mode kept
-      forgetSharedRead(this.files, this.confPath);
+      forgetSharedReads(this.files);
     }
     return () => outcomes.forEach((settle) => settle());
   }

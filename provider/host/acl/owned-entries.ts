@@ -105,14 +105,23 @@ export function upsertEntry(conf: ConfFile, id: string, action: AclAction, bridg
  * resource in progress) the id `id`: the create that follows takes it over instead of adding a second entry, and the
  * earlier id's delete then finds nothing. Unchanged when there is none. Pure.
  */
-export function reclaimEntry(conf: ConfFile, id: string, bridge: string, owner: string): ConfFile {
-  const i = conf.lines.findIndex((l) => {
+export function reclaimEntry(conf: ConfFile, id: string, bridge: string, owner: string): { conf: ConfFile; from?: string } {
+  for (const [i, l] of conf.lines.entries()) {
     const m = parseMarker(l);
-    return m !== undefined && m.owner === owner && m.bridge === bridge && m.id !== id;
+    if (m === undefined || m.owner !== owner || m.bridge !== bridge || m.id === id) continue;
+    const lines = [...conf.lines];
+    lines[i] = markerLine(id, bridge, owner);
+    return { conf: { ...conf, lines }, from: m.id };
+  }
+  return { conf };
+}
+
+/** Give entry `id` back its earlier id `to` (undoing {@link reclaimEntry}). Pure. */
+export function renameEntry(conf: ConfFile, id: string, to: string): ConfFile {
+  const lines = conf.lines.map((l) => {
+    const m = parseMarker(l);
+    return m && m.id === id ? markerLine(to, m.bridge, m.owner) : l;
   });
-  if (i < 0) return conf;
-  const lines = [...conf.lines];
-  lines[i] = markerLine(id, bridge, owner);
   return { ...conf, lines };
 }
 

@@ -20,7 +20,10 @@ export function sharedReadText(files: HostFiles, p: string): Promise<string | un
   return read;
 }
 
-/** After writing p: reads already in flight may predate the write, so later callers must not join them. */
-export function forgetSharedRead(files: HostFiles, p: string): void {
-  inflight.get(files)?.delete(p);
+/**
+ * After a write: reads already in flight may predate it, so later callers must not join them. All of them are dropped,
+ * not only `p`'s: readers may name the written file by another path (a symlink, `./` in it).
+ */
+export function forgetSharedReads(files: HostFiles): void {
+  inflight.get(files)?.clear();
 }

@@ -1,8 +1,8 @@
-import { quote } from "shell-quote";
 import type { Host } from "../host";
 import { checkBridgeAccess, defaultAclPath } from "../acl/index";
 import type { QemuVmSpec } from "./qemu-argv";
 import { conflictingListeners, parseListeners } from "./listeners";
+import { formatArgv } from "../runner/command-error";
 import { probeKvm } from "./kvm-probe";
 
 /** One thing that would make QEMU fail to start, with the fix. */
@@ -42,7 +42,7 @@ export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAs
   for (const [p, path] of [["kernel", spec.kernel], ["initrd", spec.initrd]] as const)
     if (path && !(await files.exists(path))) problems.push({ property: p, what: `${path} does not exist`, fix: "point it at an existing file" });
   for (const [i, d] of spec.disks.entries())
-    if (!(await files.exists(d.path))) problems.push({ property: `disks[${i}].path`, what: `${d.path} does not exist`, fix: `create the image first (e.g. \`${quote(["qemu-img", "create", "-f", "qcow2", d.path, "10G"])}\`)` });
+    if (!(await files.exists(d.path))) problems.push({ property: `disks[${i}].path`, what: `${d.path} does not exist`, fix: `create the image first (e.g. \`${formatArgv(["qemu-img", "create", "-f", "qcow2", d.path, "10G"])}\`)` });
   for (const [i, c] of spec.cdroms.entries())
     if (!(await files.exists(c))) problems.push({ property: `cdroms[${i}]`, what: `${c} does not exist`, fix: "download the ISO (e.g. virtio-win.iso) to that path" });
 
@@ -96,7 +96,7 @@ async function helperProblem(host: Host, helper: string, root: boolean): Promise
   if (!st) return { what: `the bridge helper ${helper} does not exist`, fix: "install qemu-system-common (it ships qemu-bridge-helper) or set `helper` to its path" };
   const setuidRoot = st.uid === 0 && (st.mode & 0o4000) !== 0;
   if (!root && !setuidRoot)
-    return { what: `the bridge helper ${helper} is not setuid root, so it cannot create a tap device for a non-root QEMU`, fix: `${quote(["sudo", "chown", "root", helper])} && ${quote(["sudo", "chmod", "u+s", helper])}` };
+    return { what: `the bridge helper ${helper} is not setuid root, so it cannot create a tap device for a non-root QEMU`, fix: `${formatArgv(["sudo", "chown", "root", helper])} && ${formatArgv(["sudo", "chmod", "u+s", helper])}` };
   return undefined;
 }
 

@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { CommandError } from "./command-error";
 import type { CommandResult, CommandRunner, RunOptions } from "./types";
 
@@ -13,32 +11,11 @@ function loadExeca(): Promise<Execa> {
 }
 
 /**
- * Where commands are looked up, and the PATH they run with: the system's directories only. Why: the provider runs as
- * root from a Pulumi program, whose inherited PATH may start with `node_modules/.bin` or a user's directory.
+ * Where commands are looked up (execa resolves argv[0] on the child's PATH) and the PATH they run with: the system's
+ * directories only. Why: the provider runs as root from a Pulumi program, whose inherited PATH may start with
+ * `node_modules/.bin` or a user's directory.
  */
 export const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-const resolved = new Map<string, string>();
-
-/** The absolute path of `command` on {@link SYSTEM_PATH} (a path with a `/` is taken as is); the name itself if none. */
-export function resolveCommand(command: string): string {
-  if (command.includes("/")) return command;
-  let found = resolved.get(command);
-  if (found === undefined) {
-    found = command;
-    for (const dir of SYSTEM_PATH.split(":")) {
-      try {
-        fs.accessSync(path.join(dir, command), fs.constants.X_OK);
-        found = path.join(dir, command);
-        break;
-      } catch {
-        /* not here */
-      }
-    }
-    resolved.set(command, found);
-  }
-  return found;
-}
 
 /** Runs commands on this machine with execa: argv arrays, no shell, a timeout on every command. */
 export class ExecaRunner implements CommandRunner {
@@ -48,7 +25,7 @@ export class ExecaRunner implements CommandRunner {
     if (argv.length === 0) throw new Error("ExecaRunner.run: empty argv");
     const execa = await loadExeca();
     const started = Date.now();
-    const r = await execa(resolveCommand(argv[0]!), argv.slice(1), {
+    const r = await execa(argv[0]!, argv.slice(1), {
       input: options.input,
       timeout: options.timeoutMs ?? this.defaults.timeoutMs,
       env: { ...process.env, PATH: SYSTEM_PATH, ...options.env },

@@ -3,10 +3,10 @@ import type { HostFiles } from "../../host/files/types";
 import { collectAcl, decideAccess } from "../../host/acl/access";
 import { netnsOfAclPath, QEMU_CONF_DIR } from "../../host/acl/acl-paths";
 import { aclWarnings } from "../../host/acl/acl-warnings";
-import { asAclFile, parseConf } from "../../host/acl/conf-file";
+import { asAclFile, parseConf, type ConfFile } from "../../host/acl/conf-file";
 import { editConf } from "../../host/acl/conf-writer";
 import { inspectHelper } from "../../host/acl/helper-binary";
-import { indexEntries, reclaimEntry, removeEntry, upsertEntry } from "../../host/acl/owned-entries";
+import { indexEntries, reclaimEntry, removeEntry, renameEntry, upsertEntry } from "../../host/acl/owned-entries";
 import { memoByText } from "../../host/acl/text-memo";
 import { sharedReadText } from "../../host/acl/shared-read";
 import { checkWithSchema } from "../common/check";
@@ -75,16 +75,21 @@ export const bridgeAclHandler: ResourceHandler<BridgeAclInputs, BridgeAclState> 
     const id = `${inputs.name}.${randomBytes(3).toString("hex")}`;
     await ensureOverlayMountPoint(files, confPath);
     const owner = ctx.owner;
+    let reclaimedFrom: string | undefined; // the id of an entry of ours this create took over (a killed create's, or a replaced one's)
     await editConf(files, confPath, (c) => {
       const conf = asAclFile(c, confPath);
-      return upsertEntry(owner === undefined ? conf : reclaimEntry(conf, id, inputs.bridge, owner), id, inputs.action, inputs.bridge, owner);
+      const r = owner === undefined ? { conf } : reclaimEntry(conf, id, inputs.bridge, owner);
+      reclaimedFrom = r.from;
+      return upsertEntry(r.conf, id, inputs.action, inputs.bridge, owner);
     });
     try {
       const outs = await observe(files, id, { name: inputs.name, bridge: inputs.bridge, confPath, host: inputs.host });
       if (!outs) throw new Error(`our entry was not found in ${confPath} right after writing it (is something else rewriting the file?)`);
       return { id, outs };
     } catch (e) {
-      await editConf(files, confPath, (c) => removeEntry(c, id)).catch(() => undefined); // undo our own write
+      // Undo our own write: an entry taken over gets its old id back (its resource may still be in the state).
+      const undo = reclaimedFrom === undefined ? (c: ConfFile) => removeEntry(c, id) : (c: ConfFile) => renameEntry(c, id, reclaimedFrom!);
+      await editConf(files, confPath, undo).catch(() => undefined);
       throw e;
     }
   },

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ExecaRunner, resolveCommand } from "../../../provider/host/runner/execa-runner";
+import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
 
 let dir: string;
 let savedPath: string | undefined;
@@ -24,7 +24,6 @@ test("a planted `ip` first on PATH is not run; the system's is", async () => {
   const r = await new ExecaRunner().run(["ip", "-V"]);
   expect(r.stdout).toMatch(/iproute2/);
   expect(fs.existsSync(path.join(dir, "ran"))).toBe(false);
-  expect(resolveCommand("ip")).toMatch(/^\/(usr\/)?s?bin\/ip$/);
 });
 
 test("children run with the system PATH too (a shell script's `ip` is the system's)", async () => {

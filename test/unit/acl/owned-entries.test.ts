@@ -1,5 +1,5 @@
 import { parseConf, renderConf } from "../../../provider/host/acl/conf-file";
-import { findEntry, indexEntries, markerLine, ownedIds, parseMarker, reclaimEntry, removeEntry, ruleFor, upsertEntry } from "../../../provider/host/acl/owned-entries";
+import { findEntry, indexEntries, markerLine, ownedIds, parseMarker, reclaimEntry, removeEntry, renameEntry, ruleFor, upsertEntry } from "../../../provider/host/acl/owned-entries";
 
 const M = (id: string, br: string) => markerLine(id, br);
 
@@ -112,7 +112,10 @@ describe("markers carry the owner; a killed create's entry is reclaimed, not dup
     ["a marker without owner (written by an earlier release): untouched", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br0\nallow br0\n", "# pulumi-qemu-lab: BridgeAcl id=old.1 bridge=br0\nallow br0\n"],
   ])("%s", (_n, before, after) => {
     const reclaimed = reclaimEntry(conf(before), "new.2", "br0", "o#1");
-    expect(renderConf(upsertEntry(reclaimed, "new.2", "allow", "br0", "o#1"))).toBe(
+    expect(reclaimed.from).toBe(after.includes("id=new.2") ? "old.1" : undefined);
+    // Undoing the take-over gives the entry its old id back, byte for byte.
+    if (reclaimed.from) expect(renderConf(renameEntry(reclaimed.conf, "new.2", reclaimed.from))).toBe(before);
+    expect(renderConf(upsertEntry(reclaimed.conf, "new.2", "allow", "br0", "o#1"))).toBe(
       after.includes("id=new.2") ? after : after + "# pulumi-qemu-lab: BridgeAcl id=new.2 bridge=br0 owner=o#1\nallow br0\n",
     );
   });

@@ -40,7 +40,7 @@ describe("diagnoseVm", () => {
     ["udp port taken on every address", { nics: [userNic(5353, "udp")] }, {}, true, [["nics[0].hostForwards[0].hostPort", /udp port 5353 is already in use/, /another hostPort/]]],
     ["same port, other protocol: fine", { nics: [userNic(2222, "udp")] }, {}, true, []],
     ["a disk path with a space and a quote: the suggested command quotes it (issue 12, defect 8)", { disks: [{ path: "/srv/my disk's.qcow2", readOnly: false, interface: "virtio" }] }, {}, true, [
-      ["disks[0].path", /does not exist/, /^create the image first \(e\.g\. `qemu-img create -f qcow2 "\/srv\/my disk's\.qcow2" 10G`\)$/],
+      ["disks[0].path", /does not exist/, /^create the image first \(e\.g\. `qemu-img create -f qcow2 '\/srv\/my disk'\\''s\.qcow2' 10G`\)$/],
     ]],
     ["missing kernel, disk and ISO", { kernel: "/k", disks: [{ path: "/d.qcow2", readOnly: false, interface: "virtio" }], cdroms: ["/virtio-win.iso"] }, {}, true, [
       ["kernel", /\/k does not exist/, /existing file/], ["disks[0].path", /\/d\.qcow2 does not exist/, /qemu-img create/], ["cdroms[0]", /virtio-win\.iso does not exist/, /ISO/],

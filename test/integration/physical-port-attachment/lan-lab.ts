@@ -86,7 +86,7 @@ export class PingMonitor {
   }
 
   /** Let a few more pings through, stop, and return the longest gap in replies in ms. */
-  async stop(): Promise<{ longestGapMs: number; received: number }> {
+  async stop(): Promise<{ longestGapMs: number; received: number; repliesAfter: number }> {
     const seen = this.out.length;
     const deadline = Date.now() + 3000;
     // Wait until replies flow again after the operation (or give up: the gap then shows it).
@@ -99,7 +99,8 @@ export class PingMonitor {
     let worst = 0;
     for (let i = 1; i < seqs.length; i++) worst = Math.max(worst, seqs[i]! - seqs[i - 1]! - 1);
     worst = Math.max(worst, sent - 1 - (seqs[seqs.length - 1] ?? -1));
-    return { longestGapMs: worst * INTERVAL_MS, received: seqs.length };
+    const repliesAfter = (this.out.slice(seen).match(/bytes from/g) ?? []).length; // replies once the operation returned
+    return { longestGapMs: worst * INTERVAL_MS, received: seqs.length, repliesAfter };
   }
 
   /** Stop without measuring (cleanup after a failure). */

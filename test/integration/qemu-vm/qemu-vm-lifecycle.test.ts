@@ -171,7 +171,9 @@ describe("QemuVm lifecycle (no guest OS)", () => {
     sh(["kill", "-STOP", String(outs.pid)]);
     const t0 = Date.now();
     await p.delete!(id, outs);
-    // One QMP attempt (3 s) instead of stopTimeoutSeconds (30 s), then SIGKILL: the figure goes to the report.
+    // One QMP attempt (3 s) instead of stopTimeoutSeconds (30 s), then SIGKILL. The bound only tells the two apart
+    // (generous under load); the duration itself is a report figure.
+    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(isQemu(outs.pid)).toBe(false);
     record({ section: "faults", subject: "QEMU hung (SIGSTOP, QMP silent): delete", deleteMs: Date.now() - t0, leftRunning: 0 });
     expect(existsSync(`${stateDir}/vms/vm-hung`)).toBe(false);

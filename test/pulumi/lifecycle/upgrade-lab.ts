@@ -34,7 +34,7 @@ export function upgradeLab(prefix: string, firstBuild: (work: string) => string,
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `qlab-${prefix}-`));
   const marker = path.join(work, "traced.log");
   const traced = path.join(work, "this-traced");
-  let stack: LabStack;
+  let stack: LabStack | undefined;
   let install: (pkg: string) => void;
 
   beforeAll(() => {
@@ -45,24 +45,29 @@ export function upgradeLab(prefix: string, firstBuild: (work: string) => string,
   });
 
   afterAll(async () => {
-    expect(await stack.cleanup([ns], [work])).toEqual([]);
-    expect(netnsList()).not.toContain(ns);
+    try {
+      // stack is unset when beforeAll failed (e.g. building the earlier release): the work folder still goes.
+      if (stack) expect(await stack.cleanup([ns], [work])).toEqual([]);
+      expect(netnsList()).not.toContain(ns);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 
   const traces = () => fs.readFileSync(marker, "utf8").trim().split("\n");
   return {
     ns,
     marker,
-    stack: () => stack,
+    stack: () => stack!,
     upgrade: () => install(traced),
-    shims: () => stack.state().resources.filter((r) => r.custom).map((r) => r.inputs.__provider as string),
+    shims: () => stack!.state().resources.filter((r) => r.custom).map((r) => r.inputs.__provider as string),
     async refreshRunsUpgradedCode() {
-      const refresh = await stack.run(stack.driver().refresh());
+      const refresh = await stack!.run(stack!.driver().refresh());
       expect(ops(refresh)).toEqual({ lab: "same", br: "same" });
       expect(traces().sort()).toEqual([`read Bridge ubr0`, `read NetworkNamespace ${ns}`]);
     },
     async destroyRunsUpgradedCode() {
-      const destroy = await stack.run(stack.driver().destroy());
+      const destroy = await stack!.run(stack!.driver().destroy());
       expect(ops(destroy)).toEqual({ lab: "delete", br: "delete" });
       expect(traces().slice(2)).toEqual([`delete Bridge ubr0`, `delete NetworkNamespace ${ns}`]);
       expect(netnsList()).not.toContain(ns);

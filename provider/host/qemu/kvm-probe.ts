@@ -1,6 +1,5 @@
 import type { Host } from "../host";
 import { randomUUID } from "node:crypto";
-import { assertPrivateStateDir } from "../files/private-dir";
 import { isFailure } from "../runner/command-error";
 import type { CommandRunner } from "../runner/types";
 import { QEMU_BINARY } from "./qemu-argv";
@@ -77,8 +76,7 @@ export function probeKvm(host: Host): Promise<KvmProbeResult> {
 
 async function runProbe(host: Host): Promise<KvmProbeResult> {
   if (!(await host.files.exists("/dev/kvm"))) return { usable: false, detail: "/dev/kvm does not exist" };
-  await host.files.ensureDir(host.stateDir, 0o755);
-  await assertPrivateStateDir(host.files, host.stateDir);
+  await host.files.ensureDir(host.stateDir, 0o755); // its privacy was checked by the VM start that asks
   // One file per probe: two providers probing at once must not share (and delete) one image.
   const file = `${host.stateDir}/kvm-probe.${process.pid}.${randomUUID()}.bin`;
   await host.runner.run(["sh", "-c", imageWriterScript(kvmProbeImage()), "sh", file], { timeoutMs: 10_000 });

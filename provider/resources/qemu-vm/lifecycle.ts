@@ -84,7 +84,6 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
       `a QEMU for "${inputs.name}" is running (pid ${orphan}) but its state dir ${paths.dir} is gone, so whose it is cannot be known; ` +
         `stop it (kill ${orphan}) or give this VM another name`,
     );
-  await assertPrivateStateDir(host.files, host.stateDir);
   const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
   const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
   if (problems.length) throw new PreflightError(problems);
@@ -206,6 +205,8 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
 
   async create(inputs, ctx) {
     const host = hostOf(ctx, inputs.host);
+    // Before anything in the state dir is read or written: QEMU runs as root there and follows symlinks.
+    await assertPrivateStateDir(host.files, host.stateDir);
     const paths = pathsOf(host, inputs.name);
     const running = await ourLiveQemu(host, paths);
     if (running && ctx.owner !== undefined && running.meta.owner === ctx.owner) {
@@ -247,6 +248,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
 
   async update(_id, olds, news, ctx) {
     const host = hostOf(ctx, news.host);
+    await assertPrivateStateDir(host.files, host.stateDir); // as in create: an update may start QEMU there
     const paths = pathsOf(host, news.name);
     let live = await ourLiveQemu(host, paths, olds.instanceId);
     let rt: VmRuntimeStatus | undefined;

@@ -12,6 +12,7 @@ import { CliLifecycleDriver, LabDriver, LifecycleDriver, OperationResult, Resour
 import { uniqueName } from "../../support/netns";
 import { pulumiCliBin } from "../../support/pulumi-cli";
 import { FILES_PROGRAM, ObjectSpec } from "../driver/helpers";
+import { steps } from "../../support/steps";
 import { messageOf } from "../../../provider/host/runner/message-of";
 
 jest.setTimeout(180_000);
@@ -100,6 +101,7 @@ function comparableState(resources: ResourceState[], root: string): unknown {
 }
 
 describe("differential: the real Pulumi CLI and the lifecycle driver plan and do the same", () => {
+  const step = steps(); // each step builds on the last: a failure stops the chain, naming the step
   const name = uniqueName("diff");
   const stacks = { driver: new EngineStack("driver", name), cli: new EngineStack("cli", name) };
   const both = Object.values(stacks);
@@ -160,7 +162,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     // d: removed (delete); r: removed with retainOnDelete (dropped from state, file kept)
   ];
 
-  it("preview of a new stack: the same plan, nothing done", async () => {
+  step("preview of a new stack: the same plan, nothing done", async () => {
     const r = await run("preview", v1, ["g"]);
     expect(plan(r.cli)).toEqual(plan(r.driver));
     expect(plan(r.cli)).toMatchObject({ a: "create", b: "create", g: "create", [`files-lab-${stacks.cli.stack}`]: "create" });
@@ -171,7 +173,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     expect(Object.keys(o.cli as object)).toEqual(["paths"]);
   });
 
-  it("up: the same steps, provider calls, state and outputs", async () => {
+  step("up: the same steps, provider calls, state and outputs", async () => {
     const r = await run("up", v1, ["g"]);
     expect(plan(r.cli)).toEqual(plan(r.driver));
     expect(stacks.cli.calls()).toEqual(stacks.driver.calls());
@@ -182,7 +184,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     expect(o.cli).toEqual(o.driver);
   });
 
-  it("preview of a changed config: update, both kinds of replace, delete, retained delete, ignored change, create", async () => {
+  step("preview of a changed config: update, both kinds of replace, delete, retained delete, ignored change, create", async () => {
     const r = await run("preview", v2, []);
     expect(plan(r.cli)).toEqual(plan(r.driver));
     expect(plan(r.cli)).toMatchObject({
@@ -199,7 +201,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     expect(o.cli).toEqual(o.driver);
   });
 
-  it("up of the changed config: the same steps, provider calls, state and outputs", async () => {
+  step("up of the changed config: the same steps, provider calls, state and outputs", async () => {
     const before = { driver: stacks.driver.calls().length, cli: stacks.cli.calls().length };
     const r = await run("up", v2, []);
     expect(plan(r.cli)).toEqual(plan(r.driver));
@@ -217,7 +219,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     expect(o.cli).toEqual(o.driver);
   });
 
-  it("refresh after drift made by hand (a file edited, another deleted): the same drift and the same state", async () => {
+  step("refresh after drift made by hand (a file edited, another deleted): the same drift and the same state", async () => {
     for (const s of both) {
       fs.writeFileSync(s.file("b"), "edited by hand");
       fs.rmSync(s.file("h"));
@@ -229,7 +231,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     expect(s.cli).toEqual(s.driver);
   });
 
-  it("up repairs the drift the same way", async () => {
+  step("up repairs the drift the same way", async () => {
     const r = await run("up", v2, []);
     expect(plan(r.cli)).toEqual(plan(r.driver));
     expect(plan(r.cli)).toMatchObject({ b: "update [content]", h: "create", a: "same" });
@@ -238,7 +240,7 @@ describe("differential: the real Pulumi CLI and the lifecycle driver plan and do
     expect(s.cli).toEqual(s.driver);
   });
 
-  it("destroy: the same deletes; nothing left in state; the retained file still there", async () => {
+  step("destroy: the same deletes; nothing left in state; the retained file still there", async () => {
     const r = await run("destroy", v2, []);
     expect(plan(r.cli)).toEqual(plan(r.driver));
     expect(Object.values(plan(r.cli)).every((op) => op === "delete")).toBe(true);

@@ -1,0 +1,37 @@
+import type { StaticLease } from "./dnsmasq-config";
+
+/** The `dhcp-hostsfile`: `mac,ip[,hostname]` per line, in the order given. Pure. */
+export function renderHostsFile(leases: readonly StaticLease[]): string {
+  return leases.map((l) => [l.mac, l.ip, ...(l.hostname === undefined ? [] : [l.hostname])].join(",") + "\n").join("");
+}
+
+/**
+ * The `addn-hosts` file: `ip hostname` for each static lease with a hostname, so the name resolves before the client
+ * first asks for its lease (dnsmasq puts a dhcp-host's name in DNS only once it is leased). With `expand-hosts` dnsmasq
+ * also answers `hostname.<domain>`. Pure.
+ */
+export function renderNamesFile(leases: readonly StaticLease[]): string {
+  return leases.flatMap((l) => (l.hostname === undefined ? [] : [`${l.ip} ${l.hostname}\n`])).join("");
+}
+
+const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * Static leases from a `dhcp-hostsfile` as we write it (and as a person might: comments, blank lines, CRLF, `id:` or
+ * `set:` fields are skipped; a line without a MAC and an IPv4 address is ignored). MACs lower-case. Pure.
+ */
+export function parseHostsFile(text: string): StaticLease[] {
+  const out: StaticLease[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (!line) continue;
+    const fields = line.split(",").map((f) => f.trim());
+    const mac = fields.find((f) => MAC.test(f));
+    const ip = fields.find((f) => IPV4.test(f));
+    if (!mac || !ip) continue;
+    const name = fields.find((f) => f !== mac && f !== ip && /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(f) && !/^\d+[smhdw]?$/.test(f) && f !== "infinite");
+    out.push({ mac: mac.toLowerCase(), ip, ...(name === undefined ? {} : { hostname: name }) });
+  }
+  return out;
+}

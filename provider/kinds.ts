@@ -42,6 +42,14 @@ const KINDS = {
     handler: () => (require("./resources/veth-pair/lifecycle") as typeof import("./resources/veth-pair/lifecycle")).vethPairHandler,
     naming: { maxLength: IFNAME_MAX },
   },
+  DhcpServer: {
+    handler: () => (require("./resources/dhcp-server/lifecycle") as typeof import("./resources/dhcp-server/lifecycle")).dhcpServerHandler,
+    naming: { maxLength: 40 },
+  },
+  NetworkNat: {
+    handler: () => (require("./resources/network-nat/lifecycle") as typeof import("./resources/network-nat/lifecycle")).networkNatHandler,
+    naming: { maxLength: 32 },
+  },
 } satisfies Record<string, { handler: () => AnyHandler; naming: AutoNaming | undefined }>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 

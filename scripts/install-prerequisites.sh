@@ -8,7 +8,10 @@ fi
 # iproute2: ip; qemu-system-x86 (+ qemu-bridge-helper); qemu-utils: qemu-img; busybox-static, cpio,
 # xz-utils, zstd: the small test guest built from Debian's kernel package.
 # strace: the test that the Pulumi CLI attempts no network access.
-pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd strace)
+# dnsmasq-base: DhcpServer (dnsmasq without its system service); nftables: NetworkNat; xorriso: the cloud-init
+# NoCloud seed ISO; cloud-init: tests validate generated #cloud-config with `cloud-init schema` (nothing runs at boot
+# here: it only acts when a machine boots under systemd with a datasource).
+pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd strace dnsmasq-base nftables xorriso cloud-init)
 need=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")

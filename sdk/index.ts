@@ -19,3 +19,6 @@ export {
   type QemuDiskArgs,
 } from "./qemu-vm";
 export { PortForward, type PortForwardArgs, type PortForwardVm } from "./port-forward";
+export { NetworkNat, type NetworkNatArgs } from "./network-nat";
+export { DhcpServer, type DhcpServerArgs } from "./dhcp-server";
+export { NatNetwork, type NatNetworkArgs, type NatNetworkDhcpArgs, type NatNetworkNatArgs } from "./nat-network";

@@ -21,6 +21,14 @@ import { portForwardHandler } from "../../../provider/resources/port-forward/lif
 import { qemuVmHandler, specOf } from "../../../provider/resources/qemu-vm/lifecycle";
 import type { QemuVmInputs } from "../../../provider/resources/qemu-vm/schema";
 import { vethPairHandler } from "../../../provider/resources/veth-pair/lifecycle";
+import { dhcpServerHandler, specOf as dhcpSpecOf } from "../../../provider/resources/dhcp-server/lifecycle";
+import type { DhcpServerInputs } from "../../../provider/resources/dhcp-server/schema";
+import { dhcpPaths } from "../../../provider/host/dnsmasq/dhcp-paths";
+import { renderDnsmasqConfig } from "../../../provider/host/dnsmasq/dnsmasq-config";
+import { renderHostsFile, renderNamesFile } from "../../../provider/host/dnsmasq/hosts-file";
+import { networkNatHandler } from "../../../provider/resources/network-nat/lifecycle";
+import { natTableName, planNatTable } from "../../../provider/host/nft/nat-model";
+import { renderNatTable } from "../../../provider/host/nft/nat-render";
 import { record } from "../../support/reliability";
 
 const RUNS = 10_000;
@@ -73,6 +81,44 @@ const kinds = {
       { vm: mix(fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,20}$/)), netdev: mix(fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}$/)), protocol: mix(fc.constantFrom("tcp", "udp")), hostAddress: mix(ipv4), hostPort: mix(port), guestAddress: mix(ipv4), guestPort: mix(port), adopt: mix(fc.boolean()), host },
       { requiredKeys: [] },
     ),
+  },
+  NetworkNat: {
+    handler: networkNatHandler,
+    gen: fc.record(
+      {
+        name: mix(fc.stringMatching(/^[a-z0-9_-]{1,34}$/)),
+        // Networks with the host bits clear (what check accepts), and any CIDR at all.
+        sourceCidr: mix(fc.oneof(fc.tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.integer({ min: 1, max: 32 })).map(([n, p]) => `${[24, 16, 8, 0].map((s) => Math.floor((n - (n % 2 ** (32 - p))) / 2 ** s) % 256).join(".")}/${p}`), cidr)),
+        outInterface: mix(ifname),
+        forwards: mix(fc.array(fc.record({ protocol: mix(fc.constantFrom("tcp", "udp")), hostAddress: opt(mix(ipv4)), hostPort: mix(port), toAddress: mix(ipv4), toPort: mix(port) }, { requiredKeys: ["protocol", "hostPort", "toAddress", "toPort"] }), { maxLength: 4 })),
+        host,
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  DhcpServer: {
+    handler: dhcpServerHandler,
+    gen: (() => {
+      // Mostly addresses of 10.0.0.0/24 (so ranges, routers and leases fit a network), and any dotted quad at all.
+      const lanIp = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 254 }).map((n) => `10.0.0.${n}`) }, { weight: 1, arbitrary: fc.constantFrom("10.0.0.0", "10.0.0.255") }, { weight: 1, arbitrary: ipv4 });
+      const ordered = fc.tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 1, max: 254 })).map(([a, b]) => ({ start: `10.0.0.${Math.min(a, b)}`, end: `10.0.0.${Math.max(a, b)}` }));
+      const label = fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}[a-z0-9]$/) }, { weight: 1, arbitrary: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/), fc.constantFrom("3600", "infinite", "ignore", "a-")) });
+      const unicastMac = fc.oneof({ weight: 4, arbitrary: mac.map((m) => (parseInt(m.slice(0, 2), 16) & 0xfe).toString(16).padStart(2, "0") + m.slice(2)) }, { weight: 1, arbitrary: mac });
+      return fc.record(
+        {
+          name: mix(fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,20}$/)),
+          bridge: mix(ifname),
+          network: mix(fc.oneof({ weight: 4, arbitrary: fc.constantFrom("10.0.0.0/24", "10.0.0.1/24", "10.0.0.0/16") }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom("10.0.0.0/31", "10.0.0.0/024", "10.1.0.0/24"), cidr) })),
+          range: mix(fc.oneof({ weight: 3, arbitrary: ordered }, { weight: 1, arbitrary: fc.record({ start: mix(lanIp), end: mix(lanIp) }) })),
+          leaseTime: mix(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 120, max: 100_000 }) }, { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -1, max: 119 }), fc.constant("infinite"), fc.double()) })),
+          router: mix(lanIp),
+          dnsDomain: mix(fc.oneof(fc.stringMatching(/^[a-z0-9]{1,8}(\.[a-z0-9]{1,8}){0,2}$/), fc.constantFrom("lab.", "a..b", "-x", "x y"))),
+          staticLeases: mix(fc.array(fc.record({ mac: mix(unicastMac), ip: mix(lanIp), hostname: opt(mix(label)) }, { requiredKeys: ["mac", "ip"] }), { maxLength: 4 })),
+          host: fc.record({ netns: mix(netns), stateDir: mix(fc.oneof(fc.stringMatching(/^(\/[a-z0-9_-]{1,12}){1,4}$/), absPath)) }, { requiredKeys: [] }),
+        },
+        { requiredKeys: ["name", "bridge", "range"] },
+      );
+    })(),
   },
   QemuVm: {
     handler: qemuVmHandler,
@@ -154,6 +200,53 @@ const roundTrips: Partial<Record<keyof typeof kinds, (i: any) => void>> = {
     const m = /^(tcp|udp):([\d.]+):(\d+)-([\d.]*):(\d+)$/.exec(tokens[2]!);
     expect(tokens).toHaveLength(3);
     expect(m && [m[1], m[2], Number(m[3]), m[4] || undefined, Number(m[5])]).toEqual([i.protocol, i.hostAddress, i.hostPort, i.guestAddress, i.guestPort]);
+  },
+  NetworkNat: (i) => {
+    // The nft file, read line by line with nft's rule grammar for the rules we write (regexes written here).
+    const lines = renderNatTable(natTableName(i.name), undefined, planNatTable(i)).split("\n");
+    expect(lines.slice(0, 3)).toEqual([`table ip qemu_lab_nat_${i.name}`, `delete table ip qemu_lab_nat_${i.name}`, `table ip qemu_lab_nat_${i.name} {`]);
+    const chains: Record<string, string[]> = {};
+    let chain = "";
+    for (const l of lines.slice(3)) {
+      const head = /^\tchain (\w+) \{$/.exec(l);
+      if (head) chains[(chain = head[1]!)] = [];
+      else if (/^\t\t(?!type )/.test(l)) chains[chain]!.push(l.trim());
+    }
+    const dnat = (r: string) => {
+      const m = /^(?:ip daddr ([\d.]+)|fib daddr type local)( ip daddr != 127\.0\.0\.0\/8)? (tcp|udp) dport (\d+) dnat to ([\d.]+):(\d+)$/.exec(r);
+      return m && { protocol: m[3], hostAddress: m[1], hostPort: Number(m[4]), toAddress: m[5], toPort: Number(m[6]), notLoopback: Boolean(m[2]) };
+    };
+    const want = i.forwards.map((f: any) => ({ protocol: f.protocol, hostAddress: f.hostAddress, hostPort: f.hostPort, toAddress: f.toAddress, toPort: f.toPort }));
+    expect(chains.prerouting!.map(dnat)).toEqual(want.map((f: any) => ({ ...f, notLoopback: false })));
+    expect(chains.output!.map(dnat)).toEqual(want.map((f: any) => ({ ...f, notLoopback: f.hostAddress === undefined })));
+    const masq = chains.postrouting!.map((r) => /^ip saddr ([\d./]+) ip daddr != ([\d./]+)(?: oifname "([^"]*)")? masquerade$/.exec(r)?.slice(1));
+    expect(masq).toEqual([[i.sourceCidr, i.sourceCidr, i.outInterface]]);
+  },
+  DhcpServer: (i: DhcpServerInputs) => {
+    // dnsmasq's config: `key[=value]` lines, '#' comments; values split on commas (dnsmasq's syntax, parsed here).
+    const conf = renderDnsmasqConfig(dhcpSpecOf(i), dhcpPaths(i.host.stateDir, i.name));
+    const opts: Array<[string, string[]]> = conf
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("#"))
+      .map((l) => {
+        expect(l).toMatch(/^[a-z-]+(=[^\s#'"]*)?$/); // no whitespace, comment or quote inside an option
+        const eq = l.indexOf("=");
+        return eq < 0 ? [l, []] : [l.slice(0, eq), l.slice(eq + 1).split(",")];
+      });
+    const one = (k: string) => opts.filter(([key]) => key === k).map(([, v]) => v);
+    expect(one("interface")).toEqual([[i.bridge]]);
+    expect(one("dhcp-range")).toEqual([[i.range.start, i.range.end, String(i.leaseTime)]]);
+    expect(one("dhcp-option")).toEqual([i.router === undefined ? ["option:router"] : ["option:router", i.router]]);
+    expect(one("domain")).toEqual(i.dnsDomain === undefined ? [] : [[i.dnsDomain]]);
+    expect(one("local")).toEqual(i.dnsDomain === undefined ? [] : [[`/${i.dnsDomain}/`]]);
+    for (const k of ["no-resolv", "no-hosts", "bind-dynamic"]) expect(one(k)).toEqual([[]]);
+    expect(one("conf-file")).toEqual([]); // never another config file
+    // The hosts files: `mac,ip[,hostname]` and `ip hostname` lines.
+    const hosts = renderHostsFile(i.staticLeases).split("\n").filter(Boolean).map((l) => l.split(","));
+    expect(hosts).toEqual(i.staticLeases.map((l) => [l.mac, l.ip, ...(l.hostname === undefined ? [] : [l.hostname])]));
+    expect(hosts.every((f) => f.every((x) => x !== "" && !/^\d+$/.test(x) && !["infinite", "ignore"].includes(x.toLowerCase())))).toBe(true);
+    const names = renderNamesFile(i.staticLeases).split("\n").filter(Boolean).map((l) => l.split(" "));
+    expect(names).toEqual(i.staticLeases.filter((l) => l.hostname !== undefined).map((l) => [l.ip, l.hostname]));
   },
   QemuVm: (i: QemuVmInputs) => {
     const argv = buildQemuArgv(specOf(i), vmPaths("/var/lib/qemu-lab", i.name));

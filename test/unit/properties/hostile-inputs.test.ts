@@ -13,6 +13,8 @@ const long = (n: number) => "x".repeat(n);
 const VM = { name: "vm1", nics: [] };
 const FWD = { vm: "vm1", hostPort: 2222, guestPort: 22 };
 
+const DHCP = { name: "d1", bridge: "br0", range: { start: "10.0.0.2", end: "10.0.0.9" } };
+
 const ROWS: Record<ResourceKind, Row[]> = {
   NetworkNamespace: [
     ["path traversal", { name: "../etc" }, "name", /letters, digits/],
@@ -90,6 +92,23 @@ const ROWS: Record<ResourceKind, Row[]> = {
     ["vm missing", { hostPort: 1, guestPort: 2 }, "vm", /is required/],
     ["protocol sctp", { ...FWD, protocol: "sctp" }, "protocol", /"tcp" or "udp"/],
     ["socket path over the limit", { ...FWD, host: { stateDir: "/" + long(95) } }, "vm", /unix socket limit of 107/],
+  ],
+  DhcpServer: [
+    ["range end before start", { ...DHCP, range: { start: "10.0.0.9", end: "10.0.0.2" } }, "range.end", /must not precede range.start/],
+    ["range outside the network", { ...DHCP, network: "10.1.0.0/24" }, "range.start", /outside|inside|network/],
+    ["leaseTime 0", { ...DHCP, leaseTime: 0 }, "leaseTime", /from 120/],
+    ["config injection via bridge", { ...DHCP, bridge: "b\nuser=root" }, "bridge", /may contain only/],
+    ["hostname with a comma", { ...DHCP, staticLeases: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.5", hostname: "a,ignore" }] }, "staticLeases[0].hostname", /DNS label/],
+    ["two leases, one MAC", { ...DHCP, staticLeases: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.5" }, { mac: "52:54:00:00:00:01", ip: "10.0.0.6" }] }, "staticLeases[1].mac", /duplicate|already/],
+    ["stateDir with a space", { ...DHCP, host: { stateDir: "/var/lib/a b" } }, "host.stateDir", /dnsmasq's config file syntax/],
+  ],
+  NetworkNat: [
+    ["source with host bits", { name: "n", sourceCidr: "192.168.122.1/24" }, "sourceCidr", /host bits set: write 192\.168\.122\.0\/24/],
+    ["IPv6 source", { name: "n", sourceCidr: "fd00::/64" }, "sourceCidr", /IPv4 network/],
+    ["malformed CIDR", { name: "n", sourceCidr: "192.168.122.0/024" }, "sourceCidr", /leading zeros/],
+    ["nft injection in outInterface", { name: "n", sourceCidr: "10.0.0.0/8", outInterface: 'x" accept' }, "outInterface", /may contain only/],
+    ["same host port twice", { name: "n", sourceCidr: "10.0.0.0/8", forwards: [{ protocol: "tcp", hostPort: 1, toAddress: "10.0.0.2", toPort: 1 }, { protocol: "tcp", hostPort: 1, toAddress: "10.0.0.3", toPort: 1 }] }, "forwards[1].hostPort", /already forwarded/],
+    ["loopback hostAddress", { name: "n", sourceCidr: "10.0.0.0/8", forwards: [{ protocol: "tcp", hostAddress: "127.0.0.1", hostPort: 1, toAddress: "10.0.0.2", toPort: 1 }] }, "forwards[0].hostAddress", /loopback/],
   ],
   QemuVm: [
     ["name with comma (splits -name)", { ...VM, name: "a,b" }, "name", /letters, digits/],

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DhcpLease } from "../provider/host/dnsmasq/lease-file";
 import { formatIpv4Network, ipv4NetworkOf, numberToIpv4, ipv4ToNumber } from "../provider/host/ip/ipv4";
 import { Bridge } from "./bridge";
 import { BridgeAcl } from "./bridge-acl";
@@ -67,7 +68,7 @@ export class NatNetwork extends pulumi.ComponentResource {
   /** The bridge's name. */
   readonly bridgeName: pulumi.Output<string>;
   /** The DHCP leases dnsmasq has handed out (empty without DHCP). */
-  readonly leases: pulumi.Output<{ mac: string; ip: string; hostname: string; expiresAt: unknown }[]>;
+  readonly leases: pulumi.Output<DhcpLease[]>;
   readonly bridge: Bridge;
   readonly acl?: BridgeAcl;
   readonly dhcp?: DhcpServer;
@@ -102,7 +103,7 @@ export class NatNetwork extends pulumi.ComponentResource {
       const n = args.nat ?? {};
       this.nat = new NetworkNat(`${name}-nat`, { sourceCidr: network, outInterface: n.outInterface, forwards: n.forwards, host: args.host }, child);
     }
-    this.leases = this.dhcp ? (this.dhcp.leases as NatNetwork["leases"]) : pulumi.output([]);
+    this.leases = this.dhcp ? this.dhcp.leases : pulumi.output([]);
     this.registerOutputs({ bridgeName: this.bridgeName, leases: this.leases });
   }
 }

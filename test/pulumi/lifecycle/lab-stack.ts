@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CliLifecycleDriver, DriverKind, LabDriver, LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
 import { netnsList, sh, uniqueName } from "../../support/netns";
-import { isQemu } from "../../support/processes";
+import { isLive, isQemu } from "../../support/processes";
 import { pulumiCliBin } from "../../support/pulumi-cli";
 import { messageOf } from "../../../provider/host/runner/message-of";
 
@@ -120,6 +120,18 @@ export class LabStack {
     return out;
   }
 
+  /** Live dnsmasq processes of this stack: pidfiles under `<stateDir>/dhcp/*` whose process is running. */
+  dnsmasqPids(): Record<string, number> {
+    const root = path.join(this.stateDir, "dhcp");
+    const out: Record<string, number> = {};
+    if (!fs.existsSync(root)) return out;
+    for (const server of fs.readdirSync(root)) {
+      const pid = pidFromFile(path.join(root, server, "dnsmasq.pid"));
+      if (pid && isLive(pid) && fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes("(dnsmasq)")) out[server] = pid;
+    }
+    return out;
+  }
+
   /** VM folders left in the stateDir. */
   vmDirs(): string[] {
     const vms = path.join(this.stateDir, "vms");
@@ -143,6 +155,14 @@ export class LabStack {
     } finally {
       const driver = this.driver();
       if (driver instanceof CliLifecycleDriver) await driver.removeStack();
+      for (const [server, pid] of Object.entries(this.dnsmasqPids())) {
+        forced.push(`dnsmasq ${server} pid ${pid}`);
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
       for (const [vm, pid] of Object.entries(this.qemuPids())) {
         forced.push(`qemu ${vm} pid ${pid}`);
         try {

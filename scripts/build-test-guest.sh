@@ -4,7 +4,7 @@
 #   <dir>/vmlinux          the same kernel decompressed (ELF with PVH entry): QEMU boots it directly,
 #                          skipping ~4-7 s of in-guest xz decompression under TCG (absent if it cannot
 #                          be extracted: needs xz-utils and CONFIG_PVH=y)
-#   <dir>/initrd.cpio.gz   busybox-static initramfs + NIC/ACPI modules from that same package
+#   <dir>/initrd.cpio.gz   busybox-static initramfs + NIC/ACPI/virtio-blk/ISO9660 modules from that same package
 #   <dir>/manifest.txt     what went in (package versions, module load order, hashes)
 #   <dir>/stamp            recipe fingerprint; outputs are reused while it matches
 #
@@ -34,10 +34,21 @@
 #   lab.debug=1            timestamped "QEMU-LAB-GUEST DEBUG t=<uptime> ..." progress lines
 # Interfaces are named eth0, eth1, ... in driver load order (all virtio NICs first, then e1000),
 # and within a driver in PCI slot order; the IF lines print mac= and driver= to map them.
-# Console (ttyS0) markers: "QEMU-LAB-GUEST IF <ifname> ..." per NIC, then
+# Console (ttyS0) markers: "QEMU-LAB-GUEST IF <ifname> ..." per NIC, then, when a NoCloud seed is
+#   attached (see below), "QEMU-LAB-GUEST CLOUD-INIT ...", then
 #   "QEMU-LAB-GUEST READY name=N acpi=poweroff|ignore listen=P,.. kernel=K uptime=S addrs=eth0=A/L+A/L,eth1=none"
 #   once listeners are up (link-local fe80:: addresses omitted),
 #   and "QEMU-LAB-GUEST POWEROFF" when the power button is handled.
+# Disks: virtio-blk disks appear as /dev/vda, /dev/vdb, ... in -drive order.
+# cloud-init NoCloud, the minimal path (after network setup and listeners, before READY): the first block
+# device whose ISO9660 volume label is "cidata" (any case; a raw virtio disk, as QemuVm attaches it; a CD-ROM
+# would also need sr_mod + ata_piix in QEMU_LAB_GUEST_EXTRA_MODULES) is mounted read-only on /mnt/cidata.
+# meta-data's "instance-id:" is read; user-data starting with "#!/bin/sh" is run (output on the console),
+# then
+#   "QEMU-LAB-GUEST CLOUD-INIT ran exit=<code> instance-id=<id>"
+# is printed; any other user-data (#cloud-config, ...) is ignored:
+#   "QEMU-LAB-GUEST CLOUD-INIT skipped user-data (not #!/bin/sh) instance-id=<id>"
+# (no seed: no CLOUD-INIT line). network-config is not applied (use lab.ip).
 set -euo pipefail
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,10 +58,12 @@ OUT=${QEMU_LAB_GUEST_DIR:-$ROOT/.cache/test-guest}
 # Fixed default mtime so identical inputs give a byte-identical initramfs.
 EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 # Roots of the module set; dependencies come from each module's own modinfo "depends=".
-# virtio_pci binds the PCI transport, virtio_net/e1000 are the NICs, button+evdev feed acpid.
-MODULE_ROOTS=(virtio_pci virtio_net e1000 button evdev ${QEMU_LAB_GUEST_EXTRA_MODULES:-})
+# virtio_pci binds the PCI transport, virtio_net/e1000 are the NICs, button+evdev feed acpid,
+# virtio_blk gives disks (/dev/vd*), isofs reads a NoCloud seed; sr_mod+ata_piix would add IDE CD-ROMs
+# (a seed is attached as a virtio disk instead: one module fewer, the same for real cloud-init).
+MODULE_ROOTS=(virtio_pci virtio_net e1000 button evdev virtio_blk isofs ${QEMU_LAB_GUEST_EXTRA_MODULES:-})
 # Modules the guest cannot work without (anything else missing is only a warning).
-REQUIRED_MODULES=" virtio_pci virtio_net e1000 "
+REQUIRED_MODULES=" virtio_pci virtio_net e1000 virtio_blk isofs "
 
 log() { printf 'build-test-guest: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -173,7 +186,7 @@ module_depends() {
 }
 
 ROOTFS="$WORK/rootfs"
-mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,var/log,etc/lab,etc/udhcpc,etc/acpi/PWRF,lib/modules}
+mkdir -p "$ROOTFS"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,mnt/cidata,var/log,etc/lab,etc/udhcpc,etc/acpi/PWRF,lib/modules}
 declare -A SEEN=()
 LOAD_ORDER=() BUILTIN=() MISSING=()
 add_module() {
@@ -391,6 +404,32 @@ for p in $PORTS; do
     usleep 100000
   done
 done
+
+# NoCloud seed: the volume id is 32 bytes at 32808 of an ISO9660 image ("CD001" at 32769).
+iso_label() {
+  [ "$(dd if="$1" bs=1 skip=32769 count=5 2>/dev/null)" = CD001 ] || return 0
+  dd if="$1" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' '
+}
+for blk in /sys/block/*; do
+  dev=/dev/${blk##*/}
+  case "${blk##*/}" in loop*|ram*) continue ;; esac
+  label=$(iso_label "$dev" | tr 'A-Z' 'a-z')
+  [ "$label" = cidata ] || continue
+  mount -t iso9660 -o ro "$dev" /mnt/cidata || { log "WARN mount $dev (cidata) failed"; break; }
+  iid=$(sed -n 's/^instance-id: *//p' /mnt/cidata/meta-data 2>/dev/null | head -n1)
+  first=
+  [ -f /mnt/cidata/user-data ] && read -r first </mnt/cidata/user-data
+  case "$first" in
+    '#!/bin/sh'*)
+      cp /mnt/cidata/user-data /run/user-data
+      chmod 0700 /run/user-data
+      /run/user-data
+      log "CLOUD-INIT ran exit=$? instance-id=${iid:-none}" ;;
+    *) log "CLOUD-INIT skipped user-data (not #!/bin/sh) instance-id=${iid:-none}" ;;
+  esac
+  break
+done
+dbg "cloud-init done"
 
 ADDRS=
 for ifc in $IFACES; do

@@ -17,6 +17,9 @@ export {
   type QemuUserNicArgs,
   type QemuBridgeNicArgs,
   type QemuDiskArgs,
+  type QemuOverlayArgs,
+  type QemuCloudInitArgs,
+  type QemuReadinessArgs,
 } from "./qemu-vm";
 export { PortForward, type PortForwardArgs, type PortForwardVm } from "./port-forward";
 export { NetworkNat, type NetworkNatArgs } from "./network-nat";

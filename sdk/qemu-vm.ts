@@ -35,6 +35,24 @@ export type QemuHostForwardArgs = ArgsOf<NonNullable<Extract<NicIn, { type: "use
 export type QemuDiskArgs = ArgsOf<NonNullable<VmIn["disks"]>[number]>;
 
 /**
+ * A qcow2 overlay over a base image that is never written.
+ * @interface
+ */
+export type QemuOverlayArgs = ArgsOf<NonNullable<NonNullable<VmIn["disks"]>[number]["overlay"]>>;
+
+/**
+ * A cloud-init NoCloud seed (user-data is a secret: encrypted in the state).
+ * @interface
+ */
+export type QemuCloudInitArgs = ArgsOf<NonNullable<VmIn["cloudInit"]>>;
+
+/**
+ * What create waits for before it returns (serial pattern and/or TCP port).
+ * @interface
+ */
+export type QemuReadinessArgs = ArgsOf<NonNullable<VmIn["readiness"]>>;
+
+/**
  * Arguments of a {@link QemuVm}, derived from the provider's input schema (each property documented there). Every
  * hardware change replaces the VM (stop, then start); inline hostForwards change live.
  * @interface
@@ -46,7 +64,11 @@ const STATE_KEYS: StateKeys<QemuVmState> = {
   kernel: undefined, initrd: undefined, kernelArgs: undefined, disks: undefined, cdroms: undefined, nics: undefined,
   stopTimeoutSeconds: undefined, host: undefined, instanceId: undefined, pid: undefined, qmpSocket: undefined,
   serialLog: undefined, macs: undefined, status: undefined, acceleration: undefined,
+  cloudInit: undefined, readiness: undefined, ipAddresses: undefined, missingOverlays: undefined,
 };
+
+/** Outputs Pulumi must encrypt in the state: cloudInit carries user-data (passwords, keys). */
+const SECRET_OUTPUTS = ["cloudInit"];
 
 // Why the merge: the outputs are declared once, as the provider's state type, and appear on the class from it.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
@@ -54,11 +76,15 @@ export interface QemuVm extends OutputsOf<QemuVmState> {}
 
 /**
  * A QEMU VM that keeps running after `pulumi up` (daemonized, with a QMP socket and a serial log in its
- * state dir). Create returns once QMP reports "running"; delete powers the guest off gracefully.
+ * state dir). Create returns once QMP reports "running" (and, with `readiness`, once the guest shows it is up); delete
+ * powers the guest off gracefully and removes overlay disks not marked keepOnDelete.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class QemuVm extends pulumi.dynamic.Resource {
   constructor(name: string, args: QemuVmArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("QemuVm"), name, resourceProps(name, args, STATE_KEYS), opts, TYPE_MODULE, "QemuVm");
+    // The whole cloudInit is a secret (metaData/networkConfig may hold some too); the user's secret outputs are kept.
+    const secretArgs = args.cloudInit === undefined ? args : { ...args, cloudInit: pulumi.secret(args.cloudInit) };
+    const secretOpts = { ...opts, additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS])] };
+    super(providerShim("QemuVm"), name, resourceProps(name, secretArgs, STATE_KEYS), secretOpts, TYPE_MODULE, "QemuVm");
   }
 }

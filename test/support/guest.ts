@@ -18,6 +18,12 @@ export const BUILD_TEST_GUEST_SCRIPT = path.join(PROJECT_ROOT, "scripts", "build
 /** Line printed on the guest's serial console once its listeners are up (followed by ` name=... addrs=...`). */
 export const GUEST_READY_MARKER = "QEMU-LAB-GUEST READY";
 
+/**
+ * Line printed on the serial console after a NoCloud seed (ISO9660 label `cidata`) was found: `... ran exit=<code>
+ * instance-id=<id>` when its user-data starts with `#!/bin/sh` (run before READY), `... skipped user-data ...` otherwise.
+ */
+export const GUEST_CLOUD_INIT_MARKER = "QEMU-LAB-GUEST CLOUD-INIT";
+
 /** Line printed on the serial console when the guest handles the ACPI power button. */
 export const GUEST_POWEROFF_MARKER = "QEMU-LAB-GUEST POWEROFF";
 
@@ -47,7 +53,7 @@ export interface TestGuest {
   kernel: string;
   /** The Debian bzImage exactly as shipped in `linux-image-<ver>-amd64`. */
   vmlinuz: string;
-  /** Gzipped newc initramfs with busybox, `/init` and the NIC/ACPI modules. */
+  /** Gzipped newc initramfs with busybox, `/init` and the NIC/ACPI/virtio-blk/ISO9660 modules. */
   initrd: string;
   /** Cache directory holding the outputs (also `manifest.txt` and `stamp`). */
   dir: string;

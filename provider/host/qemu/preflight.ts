@@ -42,7 +42,11 @@ export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAs
   for (const [p, path] of [["kernel", spec.kernel], ["initrd", spec.initrd]] as const)
     if (path && !(await files.exists(path))) problems.push({ property: p, what: `${path} does not exist`, fix: "point it at an existing file" });
   for (const [i, d] of spec.disks.entries())
-    if (!(await files.exists(d.path))) problems.push({ property: `disks[${i}].path`, what: `${d.path} does not exist`, fix: `create the image first (e.g. \`${formatArgv(["qemu-img", "create", "-f", "qcow2", d.path, "10G"])}\`)` });
+    if (d.overlay) {
+      // The overlay itself is created at start; its base must be there.
+      if (!(await files.exists(d.overlay.backingFile)))
+        problems.push({ property: `disks[${i}].overlay.backingFile`, what: `the base image ${d.overlay.backingFile} does not exist`, fix: "download or build the base image to that path first" });
+    } else if (!(await files.exists(d.path))) problems.push({ property: `disks[${i}].path`, what: `${d.path} does not exist`, fix: `create the image first (e.g. \`${formatArgv(["qemu-img", "create", "-f", "qcow2", d.path, "10G"])}\`)` });
   for (const [i, c] of spec.cdroms.entries())
     if (!(await files.exists(c))) problems.push({ property: `cdroms[${i}]`, what: `${c} does not exist`, fix: "download the ISO (e.g. virtio-win.iso) to that path" });
 

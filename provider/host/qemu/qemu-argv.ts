@@ -27,7 +27,17 @@ export interface DiskSpec {
   format?: string;
   readOnly: boolean;
   interface: string;
+  /** Set for a qcow2 overlay (created before launch): preflight checks the base rather than the overlay. */
+  overlay?: { backingFile: string };
 }
+
+/** The QEMU id of the drive of `disks[index]` (its BlockBackend name: QMP `block_resize`, `query-block`). */
+export function diskDriveId(index: number): string {
+  return `disk${index}`;
+}
+
+/** The QEMU id of the cloud-init seed drive. */
+export const SEED_DRIVE_ID = "cidata";
 
 /** Everything that shapes the QEMU command line of a VM (validated inputs with defaults applied). */
 export interface QemuVmSpec {
@@ -43,6 +53,8 @@ export interface QemuVmSpec {
   disks: DiskSpec[];
   cdroms: string[];
   nics: NicSpec[];
+  /** A cloud-init NoCloud seed ISO, attached read-only as a raw virtio disk after every other drive. */
+  seedIso?: string;
 }
 
 /** The runtime files QEMU writes (see vmPaths). */
@@ -67,8 +79,8 @@ function nicArgs(nic: NicSpec): string[] {
   return ["-netdev", netdev, "-device", device];
 }
 
-function diskArgs(d: DiskSpec): string[] {
-  return ["-drive", qemuOpts(undefined, [["file", d.path], ["format", d.format], ["if", d.interface], ["readonly", d.readOnly ? "on" : undefined]])];
+function diskArgs(d: DiskSpec, index: number): string[] {
+  return ["-drive", qemuOpts(undefined, [["id", diskDriveId(index)], ["file", d.path], ["format", d.format], ["if", d.interface], ["readonly", d.readOnly ? "on" : undefined]])];
 }
 
 /**
@@ -84,8 +96,11 @@ export function buildQemuArgv(spec: QemuVmSpec, files: QemuRuntimeFiles): string
   if (spec.kernel) a.push("-kernel", spec.kernel);
   if (spec.initrd) a.push("-initrd", spec.initrd);
   if (spec.kernelArgs) a.push("-append", spec.kernelArgs);
-  for (const d of spec.disks) a.push(...diskArgs(d));
+  spec.disks.forEach((d, i) => a.push(...diskArgs(d, i)));
   for (const c of spec.cdroms) a.push("-drive", qemuOpts(undefined, [["file", c], ["media", "cdrom"], ["readonly", "on"]]));
+  // A virtio disk, not a CD-ROM: real cloud-init finds `cidata` on any block device, and guests need no ATAPI driver.
+  // Last, so the user's disks keep their names (/dev/vda, …).
+  if (spec.seedIso) a.push("-drive", qemuOpts(undefined, [["id", SEED_DRIVE_ID], ["file", spec.seedIso], ["format", "raw"], ["if", "virtio"], ["readonly", "on"]]));
   if (spec.nics.length === 0) a.push("-nic", "none"); // otherwise QEMU adds a default NIC
   for (const n of spec.nics) a.push(...nicArgs(n));
   a.push(

@@ -13,6 +13,8 @@ export interface VmPaths {
   stderrLog: string;
   /** What we launched (argv, instance id), to recognise our own QEMU and for read. */
   metaFile: string;
+  /** The cloud-init NoCloud seed ISO (0600: it holds user-data). */
+  seedIso: string;
 }
 
 /**
@@ -49,5 +51,6 @@ function layout(stateDir: string | undefined, name: string): VmPaths {
     serialLog: path.join(dir, "serial.log"),
     stderrLog: path.join(dir, "qemu.stderr"),
     metaFile: path.join(dir, "meta.json"),
+    seedIso: path.join(dir, "seed.iso"),
   };
 }

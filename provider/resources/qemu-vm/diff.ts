@@ -2,9 +2,12 @@ import { jsonEqual } from "../common/diff-table";
 import type { DiffResult } from "../common/handler";
 import type { QemuVmInputs, QemuVmState } from "./schema";
 
-/** Inputs that shape the running QEMU: a change needs a new QEMU process (replace). */
+/**
+ * Inputs that shape the running QEMU: a change needs a new QEMU process (replace). `cloudInit` too: a new seed must be
+ * read by a fresh boot, and its default instance-id changes with the data so cloud-init runs again.
+ */
 export const VM_REPLACE_KEYS = [
-  "name", "memoryMiB", "cpus", "accel", "machine", "cpuModel", "kernel", "initrd", "kernelArgs", "disks", "cdroms", "host",
+  "name", "memoryMiB", "cpus", "accel", "machine", "cpuModel", "kernel", "initrd", "kernelArgs", "cdroms", "cloudInit", "host",
 ] as const;
 
 /** Statuses update acts on: a gone process is started again, a paused VM resumed, a dead guest restarted. */
@@ -16,24 +19,53 @@ function nicHardware(n: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+/** A disk without what changes in place (an overlay's size, keepOnDelete): what needs a new QEMU to change. */
+function diskHardware(d: Record<string, unknown>): Record<string, unknown> {
+  const { keepOnDelete: _k, overlay, ...rest } = d;
+  if (!overlay || typeof overlay !== "object") return rest;
+  const { sizeGiB: _s, ...base } = overlay as Record<string, unknown>;
+  return { ...rest, overlay: base };
+}
+
+/** The in-place part of a disk: overlay size and keepOnDelete (absent in states older than the field: false). */
+function diskInPlace(d: Record<string, unknown>): unknown[] {
+  const overlay = d.overlay as Record<string, unknown> | undefined;
+  return [overlay?.sizeGiB, d.keepOnDelete === true];
+}
+
+const asList = (v: unknown) => (Array.isArray(v) ? v : []) as Record<string, unknown>[];
+
 /**
- * Pure diff of a VM. Updated in place: inline `hostForwards` (hostfwd_add/remove over QMP),
- * `stopTimeoutSeconds` (used only by delete), and `status` when the VM is not running (update starts
- * or resumes it). Everything else is a replace, always delete-before-replace: the new VM has the same
- * name, state dir and disks, and two QEMUs must never run on one disk.
+ * Pure diff of a VM. Updated in place: inline `hostForwards` (hostfwd_add/remove over QMP), an overlay's `sizeGiB`
+ * (grown live with block_resize, or offline on the next start; a shrink is refused by check and update) and
+ * `keepOnDelete`, `readiness` (used only when QEMU starts), `stopTimeoutSeconds` (used only by delete), and `status`
+ * when the VM is not running (update starts or resumes it). An overlay found missing by refresh: a running VM is
+ * replaced (its QEMU still writes to the unlinked file, which no later start could find), a stopped one is started
+ * (which recreates it). Everything else is a replace, always delete-before-replace: the new VM has the same name,
+ * state dir and disks, and two QEMUs must never run on one disk.
  */
 export function diffQemuVm(olds: QemuVmState, news: QemuVmInputs): DiffResult {
   const o = olds as unknown as Record<string, unknown>;
   const n = news as unknown as Record<string, unknown>;
   const replaces: string[] = VM_REPLACE_KEYS.filter((k) => !jsonEqual(o[k], n[k]));
   const updates: string[] = [];
-  const oldNics = (Array.isArray(o.nics) ? o.nics : []) as Record<string, unknown>[];
-  const newNics = (Array.isArray(n.nics) ? n.nics : []) as Record<string, unknown>[];
+  const restartable = typeof o.status === "string" && (RESTARTABLE_STATUSES as readonly string[]).includes(o.status);
+
+  const oldDisks = asList(o.disks);
+  const newDisks = asList(n.disks);
+  const sameDisks = oldDisks.length === newDisks.length && oldDisks.every((x, i) => jsonEqual(diskHardware(x), diskHardware(newDisks[i]!)));
+  const missing = Array.isArray(o.missingOverlays) && o.missingOverlays.length > 0;
+  if (!sameDisks || (missing && !restartable)) replaces.push("disks");
+  else if (!oldDisks.every((x, i) => jsonEqual(diskInPlace(x), diskInPlace(newDisks[i]!)))) updates.push("disks");
+
+  const oldNics = asList(o.nics);
+  const newNics = asList(n.nics);
   const sameHardware = oldNics.length === newNics.length && oldNics.every((x, i) => jsonEqual(nicHardware(x), nicHardware(newNics[i]!)));
   if (!sameHardware) replaces.push("nics");
   else if (!oldNics.every((x, i) => jsonEqual(x.hostForwards ?? [], newNics[i]!.hostForwards ?? []))) updates.push("nics");
+  if (!jsonEqual(o.readiness, n.readiness)) updates.push("readiness");
   if (!jsonEqual(o.stopTimeoutSeconds, n.stopTimeoutSeconds)) updates.push("stopTimeoutSeconds");
-  if (typeof o.status === "string" && (RESTARTABLE_STATUSES as readonly string[]).includes(o.status)) updates.push("status");
+  if (restartable) updates.push("status");
   return {
     changes: replaces.length + updates.length > 0,
     updates,

@@ -16,6 +16,10 @@ import { addHostForward, listHostForwards, removeHostForward, sameHostSide, type
 import { diffQemuVm } from "./diff";
 import { qemuVmInputsSchema, type QemuVmInputs, type QemuVmState } from "./schema";
 import { messageOf } from "../../host/runner/message-of";
+import { buildSeedIso } from "../../host/qemu/cloud-init-seed";
+import { waitForReadiness, type ReadinessSpec } from "../../host/qemu/readiness";
+import { nicAddresses } from "../../host/qemu/nic-addresses";
+import { ensureOverlays, growLive, missingOverlayPaths, overlayResizes, removeCreated, removeOverlays, shrinkFailures } from "./overlays";
 
 const KIND = "QemuVm";
 /** How long create waits for QMP to report "running" after QEMU daemonized. */
@@ -25,8 +29,8 @@ function pathsOf(host: Host, name: string): VmPaths {
   return vmPaths(host.stateDir, name);
 }
 
-/** The launch spec from checked inputs. Pure. */
-export function specOf(i: QemuVmInputs): QemuVmSpec {
+/** The launch spec from checked inputs (`seedIso`: the cloud-init seed built for them). Pure. */
+export function specOf(i: QemuVmInputs, seedIso?: string): QemuVmSpec {
   return {
     name: i.name,
     memoryMiB: i.memoryMiB,
@@ -40,10 +44,34 @@ export function specOf(i: QemuVmInputs): QemuVmSpec {
     disks: i.disks,
     cdroms: i.cdroms,
     nics: i.nics,
+    seedIso,
   };
 }
 
-function stateOf(inputs: QemuVmInputs, paths: VmPaths, meta: VmMeta, rt: VmRuntimeStatus | undefined, pid: number | undefined): QemuVmState {
+/** What refresh and the lifecycle observe besides QEMU itself: addresses, missing overlays. */
+interface Observed {
+  ipAddresses: string[][];
+  missingOverlays: string[];
+}
+
+async function observe(host: Host, inputs: Pick<QemuVmInputs, "nics" | "disks">): Promise<Observed> {
+  return { ipAddresses: await nicAddresses(host, inputs.nics), missingOverlays: await missingOverlayPaths(host, inputs.disks) };
+}
+
+/**
+ * The readiness wait of these inputs: a TCP target that is one of this VM's own user-mode forwards is accepted by QEMU
+ * before the guest listens, so there a first byte from the guest is required. Pure.
+ */
+export function readinessOf(i: QemuVmInputs): ReadinessSpec | undefined {
+  const r = i.readiness;
+  if (!r) return undefined;
+  const viaForward =
+    r.tcp !== undefined &&
+    i.nics.some((n) => n.type === "user" && n.hostForwards.some((f) => f.protocol === "tcp" && f.hostPort === r.tcp!.port && (f.hostAddress === r.tcp!.host || f.hostAddress === "0.0.0.0")));
+  return { serialPattern: r.serialPattern, tcp: r.tcp && { ...r.tcp, expectData: viaForward }, timeoutSeconds: r.timeoutSeconds };
+}
+
+function stateOf(inputs: QemuVmInputs, paths: VmPaths, meta: VmMeta, rt: VmRuntimeStatus | undefined, pid: number | undefined, seen: Observed): QemuVmState {
   return {
     ...inputs,
     instanceId: meta.instanceId,
@@ -51,6 +79,8 @@ function stateOf(inputs: QemuVmInputs, paths: VmPaths, meta: VmMeta, rt: VmRunti
     qmpSocket: paths.qmpSocket,
     serialLog: paths.serialLog,
     macs: inputs.nics.map((n) => n.mac),
+    ipAddresses: seen.ipAddresses,
+    missingOverlays: seen.missingOverlays,
     status: pid === undefined ? "stopped" : (rt?.status ?? "unresponsive"),
     acceleration: rt?.acceleration,
   };
@@ -65,8 +95,9 @@ async function ourLiveQemu(host: Host, paths: VmPaths, instanceId?: string): Pro
 }
 
 /**
- * Preflight, launch QEMU daemonized, wait until QMP says running. On any failure: kill the QEMU we
- * started (by pid, after checking it is ours) and remove the state dir, then rethrow.
+ * Preflight, ensure overlays, build the cloud-init seed, launch QEMU daemonized, wait until QMP says running and
+ * the readiness conditions hold. On any failure: kill the QEMU we started (by pid, after checking it is ours),
+ * remove the overlays this start created and the state dir, then rethrow.
  */
 async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: number; owner?: string } = {}): Promise<QemuVmState> {
   const paths = pathsOf(host, inputs.name);
@@ -89,9 +120,20 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
   if (problems.length) throw new PreflightError(problems);
   await host.files.remove(paths.dir); // leftovers of a VM of ours that is no longer running
   await host.files.ensureDir(paths.dir, 0o700);
-  const argv = buildQemuArgv(spec, paths);
-  const meta: VmMeta = { instanceId: randomUUID(), argv, owner: opts.owner };
+  let argv: string[] | undefined;
+  let created: string[] = [];
   try {
+    created = await ensureOverlays(host, inputs.disks);
+    if (inputs.cloudInit) {
+      try {
+        await buildSeedIso(host, paths.seedIso, inputs.name, inputs.cloudInit);
+      } catch (e) {
+        // The message of a failed xorriso names paths and its stderr, never the seed's data.
+        throw new Error(`building the cloud-init seed ${paths.seedIso} failed: ${messageOf(e)}`, { cause: e });
+      }
+    }
+    argv = buildQemuArgv({ ...spec, seedIso: inputs.cloudInit ? paths.seedIso : undefined }, paths);
+    const meta: VmMeta = { instanceId: randomUUID(), argv, owner: opts.owner };
     await host.files.writeTextAtomic(paths.metaFile, JSON.stringify(meta), { mode: 0o600 });
     try {
       await launchQemu(host, argv, paths);
@@ -105,9 +147,12 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
     Object.assign(meta, { pid, startTime: proc.startTime });
     await host.files.writeTextAtomic(paths.metaFile, JSON.stringify(meta), { mode: 0o600 });
     const rt = await waitUntilRunning(host, paths.qmpSocket, pid, START_TIMEOUT_MS);
-    return stateOf(inputs, paths, meta, rt, pid);
+    const ready = readinessOf(inputs);
+    if (ready) await waitForReadiness(host, ready, paths.serialLog, pid);
+    return stateOf(inputs, paths, meta, rt, pid, await observe(host, inputs));
   } catch (e) {
     await undoStart(host, paths, argv);
+    await removeCreated(host, created);
     throw e;
   }
 }
@@ -137,9 +182,9 @@ async function diagnoseWithSettle(host: Host, spec: QemuVmSpec, settleMs: number
   }
 }
 
-async function undoStart(host: Host, paths: VmPaths, argv: string[]): Promise<void> {
-  const pid = await readPidFile(host.files, paths.pidFile).catch(() => undefined);
-  if (pid !== undefined && (await isOurQemu(host.files, pid, argv))) {
+async function undoStart(host: Host, paths: VmPaths, argv: string[] | undefined): Promise<void> {
+  const pid = argv && (await readPidFile(host.files, paths.pidFile).catch(() => undefined));
+  if (argv && pid !== undefined && (await isOurQemu(host.files, pid, argv))) {
     await signalPid(host, pid, "KILL").catch(() => undefined);
     await waitForExit(host.files, pid, 10_000);
   }
@@ -199,7 +244,12 @@ async function orphanRecorded(host: Host, paths: VmPaths, pid: number | undefine
 export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   kind: KIND,
 
-  check: (_olds, news) => checkWithSchema(qemuVmInputsSchema(stableMac), news),
+  check: (olds, news) => {
+    const r = checkWithSchema(qemuVmInputsSchema(stableMac), news);
+    // With the previous inputs at hand, a shrink fails here, at preview, with its property path.
+    if (r.failures.length === 0 && Array.isArray(olds.disks) && Array.isArray(r.inputs.disks)) r.failures.push(...shrinkFailures(olds.disks as QemuVmInputs["disks"], r.inputs.disks));
+    return r;
+  },
 
   diff: (_id, olds, news) => diffQemuVm(olds, news),
 
@@ -227,9 +277,10 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
       // Its state dir removed by hand while QEMU runs: "orphaned" (the next up replaces that QEMU, delete stops it).
       // Only the QEMU recorded for this resource (its pid) counts: any other is not ours to report, restart or stop.
       const orphan = (await readVmMeta(host.files, paths)) ? undefined : await orphanRecorded(host, paths, olds.pid);
-      if (orphan !== undefined) return { id, outs: { ...olds, pid: orphan, acceleration: undefined, status: "orphaned" } };
+      const seen = await observe(host, { nics: olds.nics ?? [], disks: olds.disks ?? [] });
+      if (orphan !== undefined) return { id, outs: { ...olds, ...seen, pid: orphan, acceleration: undefined, status: "orphaned" } };
       // A VM whose QEMU is gone reads as "stopped" (not gone): its name and disks still exist, and the next up restarts it.
-      return { id, outs: { ...olds, pid: undefined, acceleration: undefined, status: "stopped" } };
+      return { id, outs: { ...olds, ...seen, pid: undefined, acceleration: undefined, status: "stopped" } };
     }
     const userNics = olds.nics.some((n) => n.type === "user");
     let rt: VmRuntimeStatus | undefined;
@@ -242,12 +293,15 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     } catch {
       // QMP busy or hung: report "unresponsive", keep the recorded inputs.
     }
-    const outs = stateOf({ ...olds, nics: observedNics(olds.nics, fwds) }, paths, live.meta, rt, live.pid);
+    const outs = stateOf({ ...olds, nics: observedNics(olds.nics, fwds) }, paths, live.meta, rt, live.pid, await observe(host, olds));
     return { id, outs };
   },
 
   async update(_id, olds, news, ctx) {
     const host = hostOf(ctx, news.host);
+    // check refuses a shrink already; this guards an engine that skipped it (e.g. olds without inputs).
+    const shrinks = shrinkFailures(olds.disks ?? [], news.disks);
+    if (shrinks.length) throw new Error(shrinks.map((f) => `${f.property}: ${f.reason}`).join("; "));
     await assertPrivateStateDir(host.files, host.stateDir); // as in create: an update may start QEMU there
     const paths = pathsOf(host, news.name);
     let live = await ourLiveQemu(host, paths, olds.instanceId);
@@ -268,8 +322,9 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
       await withQmp(paths.qmpSocket, (q) => q.execute(rt!.status === "paused" ? "cont" : "system_wakeup"));
     }
     await applyForwards(paths.qmpSocket, olds.nics, news.nics);
+    await growLive(paths.qmpSocket, overlayResizes(olds.disks ?? [], news.disks).grow);
     const now = await withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => rt);
-    return stateOf(news, paths, live.meta, now, live.pid);
+    return stateOf(news, paths, live.meta, now, live.pid, await observe(host, news));
   },
 
   async delete(id, olds, ctx) {
@@ -283,5 +338,6 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     if (pid !== undefined) await stopQemu(host, pid, paths.qmpSocket, (olds.stopTimeoutSeconds ?? 30) * 1000);
     await host.files.remove(paths.dir);
     host.invalidate(); // the taps went away with QEMU
+    await removeOverlays(host, olds.disks ?? []); // after QEMU is gone: never pull a disk from under a guest
   },
 };

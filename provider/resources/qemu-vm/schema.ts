@@ -3,7 +3,8 @@ import { absolutePathSchema, interfaceNameSchema } from "../common/naming";
 import { hostSchema } from "../common/host-schema";
 import { DEFAULT_FORWARD_ADDRESS, ipv4Schema, macAddressSchema, portSchema, vmNameSchema } from "../common/value-schemas";
 import { DEFAULT_BRIDGE_HELPER } from "../../host/qemu/qemu-argv";
-import { qmpSocketProblem } from "../../host/qemu/vm-paths";
+import * as path from "node:path";
+import { qmpSocketProblem, VM_NAME, vmPaths } from "../../host/qemu/vm-paths";
 
 /** NIC models QEMU's x86 machines offer; e1000 for guests without virtio drivers (Windows before virtio-win). */
 export const NIC_MODELS = ["virtio-net-pci", "e1000", "e1000e", "rtl8139", "vmxnet3"] as const;
@@ -69,19 +70,107 @@ function bridgeNicSchema() {
     .strict();
 }
 
+/** Image formats QEMU and qemu-img read. */
+export const IMAGE_FORMATS = ["raw", "qcow2", "vmdk", "vdi", "vhdx", "qed"] as const;
+
+/** Largest overlay: 64 TiB. */
+export const MAX_OVERLAY_GIB = 65536;
+
+function overlaySchema() {
+  return z
+    .object({
+      /** The base image the overlay reads from (copy-on-write): only ever read, never written. Many VMs may share one. */
+      backingFile: absolutePathSchema(),
+      /** The base image's format; absent: detected with `qemu-img info` (give it for raw bases: probing raw is unsafe). */
+      backingFormat: z.enum(IMAGE_FORMATS).optional(),
+      /**
+       * Virtual size in GiB; absent: the base image's. Growing it applies in place (live with QMP `block_resize` on a
+       * running VM, else `qemu-img resize`; the guest still has to grow its partition/filesystem); shrinking is refused.
+       */
+      sizeGiB: z.number().int("must be a whole number of GiB").min(1, "must be at least 1").max(MAX_OVERLAY_GIB, `must be at most ${MAX_OVERLAY_GIB} (64 TiB)`).optional(),
+    })
+    .strict();
+}
+
 function diskSchema() {
   return z
     .object({
-      /** The image file. */
+      /** The image file. With `overlay`: the qcow2 overlay, created when missing, kept (never wiped) when it already backs onto `overlay.backingFile`. */
       path: absolutePathSchema(),
-      /** Image format; absent: QEMU probes it (and restricts writes to sector 0 of raw images). */
-      format: z.enum(["raw", "qcow2", "vmdk", "vdi", "vhdx", "qed"]).optional(),
+      /** Image format; absent: QEMU probes it (and restricts writes to sector 0 of raw images); with `overlay`: "qcow2" (the only one allowed). */
+      format: z.enum(IMAGE_FORMATS).optional(),
       /** Attach read-only (default false). */
       readOnly: z.boolean().default(false),
       /** Default "virtio". */
       interface: z.enum(["virtio", "ide", "scsi", "sd", "none"]).default("virtio"),
+      /**
+       * Make `path` a qcow2 overlay of a base image (`qemu-img create -f qcow2 -b <backingFile> -F <fmt> <path>`): the
+       * guest's writes go to the overlay, the base stays unchanged. Removed on delete (and so on a replace) unless
+       * `keepOnDelete`. A plain disk (no `overlay`) is never created or removed.
+       */
+      overlay: overlaySchema().optional(),
+      /** Keep the overlay file on delete and replace (default false: it is removed). Only for `overlay` disks. */
+      keepOnDelete: z.boolean().default(false),
     })
     .strict();
+}
+
+/** Longest user-data accepted (cloud-init reads larger, but a seed is no place for payloads). */
+export const MAX_USER_DATA = 1024 * 1024;
+
+function cloudInitSchema() {
+  return z
+    .object({
+      /**
+       * cloud-init user data (`#cloud-config` YAML, a `#!` script, a MIME multipart…), written as `user-data` of a
+       * NoCloud seed. A secret: the SDK passes it as a Pulumi secret, and it never appears in argv, logs or errors.
+       */
+      userData: z.string({ required_error: "is required: the seed's user-data (e.g. a #cloud-config document)", invalid_type_error: "must be a string" }).max(MAX_USER_DATA, `must be at most ${MAX_USER_DATA} bytes`),
+      /** `meta-data`; default `instance-id: <vm name>-<hash of the seed's data>` and `local-hostname: <vm name>`. */
+      metaData: z.string({ invalid_type_error: "must be a string" }).max(65536, "must be at most 65536 characters").optional(),
+      /** `network-config` (cloud-init network config v1/v2 YAML); absent: the file is left out. */
+      networkConfig: z.string({ invalid_type_error: "must be a string" }).max(65536, "must be at most 65536 characters").optional(),
+    })
+    .strict();
+}
+
+/** Why `pattern` is not a usable serial readiness pattern, or undefined. Pure. */
+export function serialPatternProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (e) {
+    return `is not a valid JavaScript regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, "")}); escape \\ . * + ? ( ) [ ] { } | ^ $ to match them literally`;
+  }
+}
+
+function readinessSchema() {
+  return z
+    .object({
+      /**
+       * A JavaScript regular expression matched against each line of the serial console log (`^`/`$` anchor a line;
+       * escape `.*+?()[]{}|^$\\` to match them literally), e.g. "login:" or "^QEMU-LAB-GUEST READY".
+       */
+      serialPattern: z
+        .string()
+        .min(1, "must not be empty")
+        .max(1024, "must be at most 1024 characters")
+        .superRefine((p, ctx) => {
+          const problem = serialPatternProblem(p);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .optional(),
+      /**
+       * A TCP port that must accept a connection, from the VM's network namespace (e.g. the guest's address on a
+       * bridge, or a user-mode forward). Through one of this VM's own forwards QEMU accepts before the guest does,
+       * so there the guest must also send a first byte (an SSH banner does); prefer `serialPattern` otherwise.
+       */
+      tcp: z.object({ /** IPv4 address. */ host: ipv4Schema(), /** Port (1–65535). */ port: portSchema() }).strict().optional(),
+      /** How long create waits before failing (and stopping QEMU); default 120. */
+      timeoutSeconds: z.number().int("must be an integer").min(1, "must be 1–3600").max(3600, "must be 1–3600").default(120),
+    })
+    .strict()
+    .refine((r) => r.serialPattern !== undefined || r.tcp !== undefined, "must give serialPattern, tcp or both (what to wait for)");
 }
 
 
@@ -109,6 +198,16 @@ function rawInputsSchema() {
       kernelArgs: z.string().max(4096, "must be at most 4096 characters").refine((s) => !/[\0\n\r]/.test(s), "must not contain NUL or newline").optional(),
       /** Disk images: `-drive file=…,format=…,if=…[,readonly=on]`. */
       disks: z.array(diskSchema()).max(64, "must list at most 64 disks").default([]),
+      /**
+       * A cloud-init NoCloud seed built from these (ISO9660 volume `cidata` in the VM's state dir, attached read-only as
+       * a virtio disk after `disks`). A change replaces the VM, so cloud-init sees a new instance-id and runs again.
+       */
+      cloudInit: cloudInitSchema().optional(),
+      /**
+       * What create (and an update that starts QEMU) waits for after QMP reports running; on timeout the VM is stopped,
+       * and the error shows the last 20 serial lines. Absent: create returns when QEMU runs. A change applies to the next start only.
+       */
+      readiness: readinessSchema().optional(),
       /** ISO images attached as read-only CD-ROMs (e.g. virtio-win.iso). */
       cdroms: z.array(absolutePathSchema()).max(8, "must list at most 8 CD-ROMs").default([]),
       /** The NICs; as an output, as running, with ids, MACs and (for user NICs) the forwards QEMU really has. */
@@ -130,6 +229,15 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
     .superRefine((v, ctx) => {
       if (v.initrd && !v.kernel) ctx.addIssue({ code: "custom", path: ["initrd"], message: "needs `kernel` (QEMU loads an initrd only with -kernel)" });
       if (v.kernelArgs !== undefined && !v.kernel) ctx.addIssue({ code: "custom", path: ["kernelArgs"], message: "needs `kernel` (QEMU passes -append only with -kernel)" });
+      const diskPaths = new Map<string, number>();
+      v.disks.forEach((d, i) => {
+        const other = diskPaths.get(d.path);
+        if (other !== undefined) ctx.addIssue({ code: "custom", path: ["disks", i, "path"], message: `duplicates the path of disks[${other}] (two drives on one image corrupt it)` });
+        diskPaths.set(d.path, i);
+        if (d.overlay && d.format !== undefined && d.format !== "qcow2") ctx.addIssue({ code: "custom", path: ["disks", i, "format"], message: 'must be "qcow2" (or left out) for an overlay disk' });
+        if (d.overlay && d.overlay.backingFile === d.path) ctx.addIssue({ code: "custom", path: ["disks", i, "overlay", "backingFile"], message: "must differ from the disk's path (the base is never written)" });
+        if (!d.overlay && d.keepOnDelete) ctx.addIssue({ code: "custom", path: ["disks", i, "keepOnDelete"], message: "applies only to overlay disks (a plain disk is never removed)" });
+      });
       const ids = new Map<string, number>();
       const macs = new Map<string, number>();
       const fwds = new Map<string, string>();
@@ -150,16 +258,26 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
           });
       });
     })
-    .transform((v) => ({ ...v, nics: v.nics.map((n, i) => ({ ...n, id: n.id ?? `net${i}`, mac: n.mac ?? stableMacFor(v.name, i) })) }))
+    .transform((v) => ({
+      ...v,
+      disks: v.disks.map((d) => (d.overlay ? { ...d, format: "qcow2" as const } : d)),
+      nics: v.nics.map((n, i) => ({ ...n, id: n.id ?? `net${i}`, mac: n.mac ?? stableMacFor(v.name, i) })),
+    }))
     .superRefine((v, ctx) => {
       const problem = qmpSocketProblem(v.host.stateDir, v.name);
       if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: `with host.stateDir ${problem}: use a shorter name or stateDir` });
+      // The VM's state dir is cleared on every start: a disk there would be wiped.
+      const vmDir = qmpSocketProblem(v.host.stateDir, v.name) === undefined && VM_NAME.test(v.name) ? path.dirname(vmPaths(v.host.stateDir, v.name).qmpSocket) + "/" : undefined;
+      v.disks.forEach((d, i) => {
+        if (vmDir && (d.path + "/").startsWith(vmDir)) ctx.addIssue({ code: "custom", path: ["disks", i, "path"], message: `must not be inside the VM's state dir ${vmDir} (it is cleared on every start)` });
+      });
     });
 }
 
 /** Inputs after check: NIC ids and MACs filled in. */
 export type QemuVmInputs = z.infer<ReturnType<typeof qemuVmInputsSchema>>;
 export type QemuVmNic = QemuVmInputs["nics"][number];
+export type QemuVmDisk = QemuVmInputs["disks"][number];
 
 /** State: inputs as observed plus runtime outputs. */
 export interface QemuVmState extends QemuVmInputs {
@@ -173,6 +291,14 @@ export interface QemuVmState extends QemuVmInputs {
   serialLog: string;
   /** Each NIC's MAC, by position. */
   macs: string[];
+  /**
+   * Each NIC's IPv4 addresses, by NIC position, where they can be known: a user-mode NIC's `10.0.2.15` (the first
+   * address slirp's DHCP gives; a guest configured statically may use another), a bridge NIC's from the leases and
+   * static hosts of DhcpServers on the same stateDir. An empty list: unknown.
+   */
+  ipAddresses: string[][];
+  /** Paths of overlay disks found missing by refresh: the next up replaces a running VM (its QEMU still writes to the unlinked file) or recreates them on start. */
+  missingOverlays?: string[];
   /** QMP query-status (running, paused, shutdown, internal-error, …) or "stopped" when the QEMU process is gone. */
   status: string;
   /** The accelerator in use: "kvm" or "tcg" (with accel "auto" QEMU falls back to tcg when KVM cannot start). */

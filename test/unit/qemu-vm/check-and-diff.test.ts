@@ -83,7 +83,7 @@ describe("QemuVm diff", () => {
     kernel: "/k",
     nics: [{ type: "user", hostForwards: [{ hostPort: 2222, guestPort: 22 }] }, { type: "bridge", bridge: "br0" }],
   }).inputs;
-  const state: QemuVmState = { ...inputs, instanceId: "i", pid: 1, qmpSocket: "/s", serialLog: "/l", macs: [], status: "running" };
+  const state: QemuVmState = { ...inputs, instanceId: "i", pid: 1, qmpSocket: "/s", serialLog: "/l", macs: [], ipAddresses: [], status: "running" };
   const nicsWith = (f: (n: any[]) => void) => {
     const nics = JSON.parse(JSON.stringify(inputs.nics));
     f(nics);
@@ -94,7 +94,7 @@ describe("QemuVm diff", () => {
     ["memory", { memoryMiB: 1024 }, {}, [], ["memoryMiB"]],
     ["cpus and accel", { cpus: 2, accel: "tcg" }, {}, [], ["cpus", "accel"]],
     ["kernelArgs", { kernelArgs: "quiet" }, {}, [], ["kernelArgs"]],
-    ["disks", { disks: [{ path: "/d", readOnly: false, interface: "virtio" }] }, {}, [], ["disks"]],
+    ["disks", { disks: [{ path: "/d", readOnly: false, interface: "virtio", keepOnDelete: false }] }, {}, [], ["disks"]],
     ["cdroms", { cdroms: ["/iso"] }, {}, [], ["cdroms"]],
     ["host", { host: { netns: "lab" } }, {}, [], ["host"]],
     ["name", { name: "vm2" }, {}, [], ["name"]],

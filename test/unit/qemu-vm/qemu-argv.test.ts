@@ -43,9 +43,17 @@ describe("buildQemuArgv", () => {
     ["minimal: no NIC means -nic none", {}, ["-nic", "none"]],
     ["machine, cpu, smp, memory", { machine: "q35", cpuModel: "max", cpus: 4, memoryMiB: 2048 }, ["-nic", "none"]],
     ["kernel, initrd, append verbatim (commas are not option separators there)", { kernel: "/k/vmlinuz", initrd: "/k/initrd,x", kernelArgs: "console=ttyS0 a,b" }, ["-nic", "none"]],
-    ["disk with format, interface, readonly; commas doubled", { disks: [{ path: "/img/a,b.qcow2", format: "qcow2", interface: "virtio", readOnly: true }] }, ["-drive", "file=/img/a,,b.qcow2,format=qcow2,if=virtio,readonly=on", "-nic", "none"]],
-    ["disk without format, writable", { disks: [{ path: "/img/d.raw", interface: "ide", readOnly: false }] }, ["-drive", "file=/img/d.raw,if=ide", "-nic", "none"]],
+    ["disk with format, interface, readonly; commas doubled", { disks: [{ path: "/img/a,b.qcow2", format: "qcow2", interface: "virtio", readOnly: true }] }, ["-drive", "id=disk0,file=/img/a,,b.qcow2,format=qcow2,if=virtio,readonly=on", "-nic", "none"]],
+    ["disk without format, writable", { disks: [{ path: "/img/d.raw", interface: "ide", readOnly: false }] }, ["-drive", "id=disk0,file=/img/d.raw,if=ide", "-nic", "none"]],
     ["cdrom", { cdroms: ["/iso/virtio-win.iso"] }, ["-drive", "file=/iso/virtio-win.iso,media=cdrom,readonly=on", "-nic", "none"]],
+    ["two disks get ids by position; the cloud-init seed is a raw read-only virtio disk after every other drive", {
+      disks: [{ path: "/img/ov.qcow2", format: "qcow2", interface: "virtio", readOnly: false, overlay: { backingFile: "/img/base.qcow2" } }, { path: "/img/data.raw", format: "raw", interface: "virtio", readOnly: false }],
+      cdroms: ["/iso/x.iso"], seedIso: "/var/lib/qemu-lab/vms/vm1/seed.iso",
+    }, [
+      "-drive", "id=disk0,file=/img/ov.qcow2,format=qcow2,if=virtio", "-drive", "id=disk1,file=/img/data.raw,format=raw,if=virtio",
+      "-drive", "file=/iso/x.iso,media=cdrom,readonly=on",
+      "-drive", "id=cidata,file=/var/lib/qemu-lab/vms/vm1/seed.iso,format=raw,if=virtio,readonly=on", "-nic", "none",
+    ]],
     ["user NIC with a forward", { nics: [user] }, ["-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:cc"]],
     ["user + bridge NIC (e1000)", { nics: [user, bridge] }, [
       "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:aa:bb:cc",

@@ -68,7 +68,12 @@ export class LocalFiles implements HostFiles {
   }
 
   async ensureDir(p: string, mode = 0o755): Promise<void> {
-    await fs.mkdir(p, { recursive: true, mode });
+    // Why two steps: `mkdir -p` gives every parent it creates the leaf's mode, so a 0700 VM dir would make the stateDir
+    // 0700 too and shut out dnsmasq (which reads its files there as user dnsmasq).
+    await fs.mkdir(path.dirname(p), { recursive: true, mode: 0o755 });
+    await fs.mkdir(p, { mode }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
   }
 
   async remove(p: string): Promise<void> {

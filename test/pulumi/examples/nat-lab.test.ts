@@ -14,7 +14,7 @@ import { netnsList, sh, TestNamespaces } from "../../support/netns";
 import { isLive, pollUntil } from "../../support/processes";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
 import { steps } from "../../support/steps";
-import { banner, bannerFrom, bridgeConfLines, EXAMPLES, LabStack, ops, tcpOpen } from "../lifecycle/lab-stack";
+import { banner, bannerFrom, bridgeConfLines, EXAMPLES, LabStack, ops, stepOf, tcpOpen } from "../lifecycle/lab-stack";
 
 jest.setTimeout(300_000);
 
@@ -110,9 +110,8 @@ describe.each(DRIVER_KINDS)("examples/nat-lab under %s: DHCP, DNS, masquerade an
     // Readiness: no retry here. The forward through the host is the first thing a user would try.
     expect(tcpOpen(lab, WEB, 22)).toBe(true);
     expect(bridgeConfLines(lab)).toEqual(["allow virbr0"]);
+    // Known at create from the static lease (the lease file fills as guests ask: a refresh reads it, below).
     expect(up.outputs.webAddresses).toEqual([[WEB]]);
-    const leases = up.outputs.leases as Array<{ mac: string; ip: string }>;
-    expect(leases.find((l) => l.ip === WEB)?.mac).toBe("52:54:00:12:20:10");
   });
 
   step("db resolves by name, and web reaches upstream as the host's outward address (masquerade)", async () => {
@@ -126,6 +125,7 @@ describe.each(DRIVER_KINDS)("examples/nat-lab under %s: DHCP, DNS, masquerade an
     await stack.run(stack.driver().refresh());
     const leases = stack.outputs("default-dhcp").leases as Array<{ mac: string; ip: string }>;
     expect(leases.find((l) => l.ip === resolved)?.mac).toBe(stack.outputs("db").macs[0]);
+    expect(leases.find((l) => l.ip === WEB)?.mac).toBe("52:54:00:12:20:10");
   });
 
   step("the LAN reaches web's port 22 through the host's forwarded port (DNAT)", async () => {
@@ -147,7 +147,9 @@ describe.each(DRIVER_KINDS)("examples/nat-lab under %s: DHCP, DNS, masquerade an
     expect(tcpOpen(lan, LAN_SIDE, FORWARD_PORT)).toBe(false);
 
     const refresh = await stack.run(stack.driver().refresh());
-    expect(ops(refresh)).toMatchObject({ "default-dhcp": "update", "default-nat": "update" });
+    expect(ops(refresh)).toMatchObject({ default: "same", "default-dhcp": "refresh", "default-nat": "refresh", web: "same", db: "same" });
+    expect(stepOf(refresh, "default-dhcp")?.diffs).toContain("status");
+    expect(stepOf(refresh, "default-nat")?.diffs).toContain("ruleset");
     const up = await stack.run(stack.driver().up());
     expect(ops(up)).toMatchObject({ "default-dhcp": "update", "default-nat": "update", web: "same", db: "same" });
     const newPid = stack.outputs("default-dhcp").pid as number;

@@ -48,6 +48,7 @@ export class LabStack {
   ) {
     this.stackName = kind === "pulumi-cli" ? uniqueName("e2e") : "e2e";
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-e2e-"));
+    fs.chmodSync(this.root, 0o755); // dnsmasq reads its DhcpServer files under stateDir as user dnsmasq
     this.stateFile = path.join(this.root, "stack.json");
     this.stateDir = path.join(this.root, "state");
     fs.mkdirSync(this.stateDir);

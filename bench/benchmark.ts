@@ -4,6 +4,7 @@
  */
 import { libvirtUnavailable } from "./baselines/libvirt";
 import { machineInfo } from "./machine";
+import { measureNatNetwork, type NatSamples } from "./nat-network";
 import { measureLab, type LabSamples } from "./network-lab";
 import type { BenchResult } from "./report";
 import { measureVm, vmUnavailable, type VmSamples } from "./vm";
@@ -18,14 +19,18 @@ export interface BenchOptions {
   /** Measure libvirt when it is installed (never in short mode). */
   libvirt: boolean;
   vm: boolean;
+  /** Measure the NatNetwork row (static leases and forwards: `natLeases`; `natControlLeases`: a second size for refresh processes). */
+  nat: boolean;
+  natLeases: number;
+  natControlLeases?: number;
   log: (line: string) => void;
 }
 
 /** Options for the full run or the short mode. */
 export function defaultOptions(short: boolean, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): BenchOptions {
   return short
-    ? { short, sizes: [3], reps: 1, libvirt: false, vm: false, log }
-    : { short, sizes: [10, 50, 100], reps: 3, libvirt: true, vm: true, log };
+    ? { short, sizes: [3], reps: 1, libvirt: false, vm: false, nat: true, natLeases: 3, natControlLeases: 1, log }
+    : { short, sizes: [10, 50, 100], reps: 3, libvirt: true, vm: true, nat: true, natLeases: 20, natControlLeases: 3, log };
 }
 
 /** Runs the benchmark. */
@@ -44,6 +49,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       vmNote = `failed: ${messageOf(e)}`;
     }
   }
+  let natNetwork: NatSamples | undefined;
+  let natNote: string | undefined = options.nat ? undefined : "not requested (--no-nat)";
+  if (options.nat) {
+    try {
+      natNetwork = await measureNatNetwork(options.natLeases, options.reps, options.log, { controlLeases: options.natControlLeases });
+    } catch (e) {
+      natNote = `failed: ${messageOf(e)}`;
+    }
+  }
   return {
     date: new Date().toISOString(),
     short: options.short,
@@ -54,5 +68,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     libvirtNote,
     vm,
     vmNote,
+    natNetwork,
+    natNote,
   };
 }

@@ -67,7 +67,22 @@ Rows:
   port. The guest is \`scripts/build-test-guest.sh\`'s kernel + busybox initramfs with a static address, under TCG.
   Destroy: Delete of a guest that powers off on the ACPI power button, and of one that ignores it
   (\`stopTimeoutSeconds: 5\`, then QEMU is stopped).
-- **Targets**: from the performance issue, judged on the largest N measured.
+- **NatNetwork** (\`bench/programs/nat-network\`, \`bench/nat-network.ts\`): in a fresh namespace, one NatNetwork at
+  192.168.122.1/24 — bridge, bridge.conf line, dnsmasq (DhcpServer) with N static leases (\`vm<i>\` at .10+i, DNS domain
+  \`lab\`) and an nftables NAT table (NetworkNat) with masquerade and one TCP forward per lease (host port 20000+i to
+  .10+i:22, in prerouting and output), so the hosts file and the NAT table both grow with N; 5 resources, no VMs. The
+  shell baseline (\`bench/baselines/nat-shell.ts\`) does the same work as a person would: \`ip\` for the bridge, the
+  dnsmasq config and hosts files written with cat/printf, \`ip netns exec … dnsmasq --conf-file … --pid-file …\`, one
+  \`nft -f\` of the table, \`sysctl\` for ip_forward; its read-back is \`nft -j list table\`, \`cat\` of the lease file
+  and \`ip -j -d addr show\`; its teardown kills dnsmasq by its pidfile (without waiting for it to exit, which the
+  provider does) and deletes the table, the bridge, the files and the namespace. After each \`up\` the benchmark checks
+  the bridge and its address, the \`allow\` line, a \`qemu_lab_nat_*\` table with 2N DNAT rules and one masquerade, a
+  live dnsmasq named by the pidfile and N lines in its hosts file; after destroy, that no dnsmasq of the trial is left.
+  **refresh processes** lists what the provider's refresh spawned (the probe's command keys; DhcpServer's read takes
+  the lease and hosts files and dnsmasq's pid from files and \`/proc\` without a process, NetworkNat's is one
+  \`nft -j list table\` and one \`sysctl\`), and the same count at a second, smaller N.
+- **Targets**: from the performance issue, judged on the largest N measured. The NatNetwork target is met when the
+  provider's refresh starts exactly as many processes at N leases as at the smaller control size.
 
 ## Findings (from profiling the provider and the driver at N = 100; re-check after changes)
 

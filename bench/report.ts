@@ -2,6 +2,7 @@
  * Rendering the benchmark's results: the tables printed by `npm run bench` and docs/performance.md. Pure.
  */
 import type { MachineInfo } from "./machine";
+import type { NatSamples } from "./nat-network";
 import type { LabSamples } from "./network-lab";
 import { linearFit, median, ratio } from "./stats";
 import type { VmSamples } from "./vm";
@@ -25,6 +26,9 @@ export interface BenchResult {
   libvirtNote?: string;
   vm?: VmSamples;
   vmNote?: string;
+  /** The NatNetwork row (absent when not measured: see natNote). */
+  natNetwork?: NatSamples;
+  natNote?: string;
 }
 
 const sec = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "n/a" : (ms / 1000).toFixed(3));
@@ -103,7 +107,7 @@ export function processTable(labs: readonly LabSamples[]): string {
 export function commandTable(lab: LabSamples | undefined): string {
   if (!lab) return "";
   const ops = ["up", "refresh", "reads", "destroy"] as const;
-  const rows = ops.map((op) => [op === "reads" ? "Read calls" : op, lab.provider.commands[op].map(([k, c]) => `${c}× ${k}`).join(", ") || "none"]);
+  const rows = ops.map((op) => [op === "reads" ? "Read calls" : op, commandList(lab.provider.commands[op])]);
   return pipeTable([`operation (N=${lab.n})`, "processes the provider started"], rows);
 }
 
@@ -118,6 +122,46 @@ export function vmTable(vm: VmSamples | undefined): string {
     ["destroy, guest ignores ACPI shutdown (stop timeout → kill)", sec(med(vm.destroyStubborn))],
   ];
   return pipeTable(["VM step", "seconds (median)"], rows);
+}
+
+/** "1× ip nft list table, 1× ip sysctl" from a command profile. Pure. */
+export function commandList(commands: ReadonlyArray<readonly [string, number]>): string {
+  return commands.map(([k, c]) => `${c}× ${k}`).join(", ") || "none";
+}
+
+/** The NatNetwork row: seconds per step (medians) against the shell baseline, and what the provider's refresh ran. */
+export function natTable(nat: NatSamples | undefined): string {
+  if (!nat) return "";
+  const p = nat.provider;
+  const rows = (["up", "refresh", "destroy"] as const).map((step) => {
+    const [mp, ms] = [med(p[step]), med(nat.shell[step])];
+    return [step === "refresh" ? "refresh (whole operation)" : step, sec(mp), sec(ms), times(ratio(mp, ms))];
+  });
+  const spawns = (step: "up" | "refresh" | "destroy", shell: number | undefined) => `${med(p[`${step}Spawns`]) ?? "n/a"} / ${shell ?? "n/a"}`;
+  const control = nat.control ? `; at ${nat.control.leases} lease${nat.control.leases === 1 ? "" : "s"}: ${nat.control.refreshSpawns} (${commandList(nat.control.commands)})` : "";
+  return [
+    `NatNetwork, ${nat.leases} static leases and ${nat.leases} forwards (${nat.resources} resources; bridge, ACL, dnsmasq, nftables NAT)`,
+    pipeTable(["step", "provider s", "shell s", "provider/shell"], rows),
+    `processes provider / shell: up ${spawns("up", nat.shell.upProcesses)}, refresh ${spawns("refresh", nat.shell.refreshProcesses)}, destroy ${spawns("destroy", nat.shell.destroyProcesses)}`,
+    `refresh processes (provider, ${nat.leases} leases): ${commandList(p.commands.refresh)} — nft ${med(p.refreshNft) ?? "n/a"}, dnsmasq/lease files ${med(p.refreshDhcp) ?? "n/a"}${control}`,
+    `drift on refresh: ${Math.max(0, ...p.drift.map((d) => d.length))}${p.drift.flat().length ? ` (${[...new Set(p.drift.flat())].join("; ")})` : ""}`,
+  ].join("\n");
+}
+
+/** Target: the provider's refresh of a NatNetwork starts the same processes at any number of leases and rules. */
+export function natTargetRow(result: BenchResult): TargetRow {
+  const target = "NatNetwork refresh: processes independent of leases/rules";
+  const nat = result.natNetwork;
+  if (!nat) return { target, measured: result.natNote ?? "not measured", limit: "n/a" };
+  const spawns = med(nat.provider.refreshSpawns);
+  const nft = med(nat.provider.refreshNft);
+  const dhcp = med(nat.provider.refreshDhcp);
+  const measured = `${spawns ?? "n/a"} processes at ${nat.leases} leases (nft ${nft ?? "n/a"}, dnsmasq/lease files ${dhcp ?? "n/a"})`;
+  // Why the control size: equal counts at two sizes is what "independent of N" means; without it, one read each.
+  if (nat.control) {
+    return { target, measured, limit: `= ${nat.control.refreshSpawns}, the count at ${nat.control.leases} lease${nat.control.leases === 1 ? "" : "s"}`, met: spawns !== undefined ? spawns === nat.control.refreshSpawns : undefined };
+  }
+  return { target, measured, limit: "nft ≤ 1 and dnsmasq/lease files ≤ 1", met: nft !== undefined && dhcp !== undefined ? nft <= 1 && dhcp <= 1 : undefined };
 }
 
 /** The targets from the performance issue, judged on the largest lab size measured. */
@@ -175,6 +219,7 @@ export function targetRows(result: BenchResult): TargetRow[] {
     limit: "≤ +5%",
     met: overhead !== undefined ? overhead <= 1.05 : undefined,
   });
+  rows.push(natTargetRow(result));
   return judge ? rows : rows.map((r) => ({ ...r, met: undefined }));
 }
 
@@ -206,6 +251,8 @@ export function renderConsole(result: BenchResult): string {
     driftNote(result.labs),
     result.libvirtNote ? `(c) libvirt: ${result.libvirtNote}\n` : "",
     result.vm ? vmTable(result.vm) : `VM: ${result.vmNote ?? "not measured"}`,
+    "",
+    result.natNetwork ? natTable(result.natNetwork) : `NatNetwork: ${result.natNote ?? "not measured"}`,
     "",
     `Targets${result.short ? " (short mode: not judged)" : ""}`,
     targetTable(targetRows(result)),

@@ -3,7 +3,9 @@ import { libvirtNetworkXml } from "../../bench/baselines/libvirt";
 import { processCount, shellDestroyScript, shellUpScript } from "../../bench/baselines/shell-script";
 import { labAclPath, labBridge, labResourceCount } from "../../bench/lab-spec";
 import { commandKey, parseProbeLog, profile } from "../../bench/probe-log";
-import { pipeTable } from "../../bench/report";
+import { natLease, natShellDestroySteps, natShellNft, natShellReadSteps, natShellUpSteps, scriptOf, stepProcesses } from "../../bench/baselines/nat-shell";
+import { isDhcpSpawn, isNftSpawn, type NatSamples } from "../../bench/nat-network";
+import { natTable, natTargetRow, pipeTable, type BenchResult, type TargetRow } from "../../bench/report";
 import { linearFit, median, ratio } from "../../bench/stats";
 
 describe("lab spec", () => {
@@ -117,4 +119,141 @@ describe("probe log", () => {
 
 test("pipe table", () => {
   expect(pipeTable(["a", "bb"], [["1", "2"], ["333", ""]])).toBe("| a   | bb |\n|-----|----|\n| 1   | 2  |\n| 333 |    |");
+});
+
+describe("NatNetwork baseline and row", () => {
+  const dir = "/tmp/qlbench-nat-x/shell";
+
+  test.each([
+    [0, { mac: "52:54:00:00:00:00", ip: "192.168.122.10", hostname: "vm0", hostPort: 20000 }],
+    [19, { mac: "52:54:00:00:00:13", ip: "192.168.122.29", hostname: "vm19", hostPort: 20019 }],
+    [244, { mac: "52:54:00:00:00:f4", ip: "192.168.122.254", hostname: "vm244", hostPort: 20244 }],
+  ])("lease %i", (i, expected) => expect(natLease(i)).toEqual(expected));
+
+  test.each([1, 3, 20])("process counts do not depend on the number of leases (%i)", (n) => {
+    expect(stepProcesses(natShellUpSteps("ns1", n, dir))).toBe(10);
+    expect(stepProcesses(natShellReadSteps("ns1", dir))).toBe(3);
+    expect(stepProcesses(natShellDestroySteps("ns1", dir))).toBe(5);
+  });
+
+  test("up script: one process per step, files written by cat (process) and printf (builtin)", () => {
+    const steps = natShellUpSteps("ns1", 2, dir);
+    expect(steps.map((s) => [s.text.split("\n")[0], s.processes])).toEqual([
+      ["ip netns add ns1", 1],
+      ["ip -n ns1 link set lo up", 1],
+      ["ip -n ns1 link add name qlnat0 type bridge", 1],
+      ["ip -n ns1 addr add 192.168.122.1/24 dev qlnat0", 1],
+      ["ip -n ns1 link set dev qlnat0 up", 1],
+      [`mkdir -p /etc/qemu /etc/netns/ns1/qemu ${dir}`, 1],
+      ["echo 'allow qlnat0' >> /etc/netns/ns1/qemu/bridge.conf", 0],
+      [`cat > ${dir}/dnsmasq.conf <<'EOF'`, 1],
+      [`printf '%s\\n' '52:54:00:00:00:00,192.168.122.10,vm0' '52:54:00:00:00:01,192.168.122.11,vm1' > ${dir}/hosts`, 0],
+      [`printf '%s\\n' '192.168.122.10 vm0' '192.168.122.11 vm1' > ${dir}/names`, 0],
+      [`ip netns exec ns1 dnsmasq --conf-file=${dir}/dnsmasq.conf --pid-file=${dir}/dnsmasq.pid`, 1],
+      ["ip netns exec ns1 nft -f - <<'EOF'", 1],
+      ["ip netns exec ns1 sysctl -qw net.ipv4.ip_forward=1", 1],
+    ]);
+    expect(scriptOf(steps).startsWith("set -e\nip netns add ns1\n")).toBe(true);
+    expect(steps[7]!.text).toContain(`\ndhcp-hostsfile=${dir}/hosts\n`);
+    expect(steps[7]!.text.endsWith("\nexpand-hosts\nEOF")).toBe(true);
+  });
+
+  test("nft table: masquerade and each forward in prerouting and output", () => {
+    expect(natShellNft(1)).toBe(
+      [
+        "table ip qemu_lab_nat_shell {",
+        "\tchain prerouting {",
+        "\t\ttype nat hook prerouting priority -100; policy accept;",
+        "\t\tfib daddr type local tcp dport 20000 dnat to 192.168.122.10:22",
+        "\t}",
+        "\tchain output {",
+        "\t\ttype nat hook output priority -100; policy accept;",
+        "\t\tfib daddr type local ip daddr != 127.0.0.0/8 tcp dport 20000 dnat to 192.168.122.10:22",
+        "\t}",
+        "\tchain postrouting {",
+        "\t\ttype nat hook postrouting priority 100; policy accept;",
+        "\t\tip saddr 192.168.122.0/24 ip daddr != 192.168.122.0/24 masquerade",
+        "\t}",
+        "}",
+      ].join("\n"),
+    );
+    expect(natShellNft(20).match(/ dnat to /g)).toHaveLength(40);
+  });
+
+  test("read-back and teardown", () => {
+    expect(scriptOf(natShellReadSteps("ns1", dir))).toBe(
+      `set -e\nip netns exec ns1 nft -j list table ip qemu_lab_nat_shell\ncat ${dir}/leases\nip -n ns1 -j -d addr show\n`,
+    );
+    expect(scriptOf(natShellDestroySteps("ns1", dir))).toBe(
+      [
+        "set -e",
+        `kill $(cat ${dir}/dnsmasq.pid)`,
+        "ip netns exec ns1 nft delete table ip qemu_lab_nat_shell",
+        "ip -n ns1 link del qlnat0",
+        `rm -rf ${dir} /etc/netns/ns1`,
+        "ip netns delete ns1",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test.each<[string[], boolean, boolean]>([
+    [["ip", "netns", "exec", "ns", "nft", "-j", "list", "table", "ip", "qemu_lab_nat_x"], true, false],
+    [["ip", "netns", "exec", "ns", "sysctl", "-n", "net.ipv4.ip_forward"], false, false],
+    [["ip", "netns", "exec", "ns", "dnsmasq", "--conf-file=/s/dhcp/x/dnsmasq.conf"], false, true],
+    [["kill", "-HUP", "12"], false, true],
+    [["cat", "/s/dhcp/x/leases"], false, true],
+    [["ip", "-n", "ns", "-j", "addr", "show"], false, false],
+  ])("classify %j", (argv, nft, dhcp) => {
+    expect(isNftSpawn(argv)).toBe(nft);
+    expect(isDhcpSpawn(argv)).toBe(dhcp);
+  });
+
+  const nat = (refresh: number, control?: number): NatSamples => ({
+    leases: 20,
+    resources: 5,
+    provider: {
+      up: [2000],
+      refresh: [1000],
+      destroy: [800],
+      upSpawns: [19],
+      refreshSpawns: [refresh],
+      destroySpawns: [8],
+      refreshNft: [1],
+      refreshDhcp: [0],
+      drift: [[]],
+      commands: { up: [], refresh: [["ip nft list table", 1], ["ip sysctl", 1]], destroy: [] },
+    },
+    shell: { up: [50], refresh: [20], destroy: [100], upProcesses: 10, refreshProcesses: 3, destroyProcesses: 5 },
+    control: control === undefined ? undefined : { leases: 3, refreshSpawns: control, commands: [["ip nft list table", 1]] },
+  });
+  const result = (n: NatSamples | undefined): BenchResult => ({
+    date: "d",
+    short: false,
+    reps: 1,
+    sizes: [],
+    machine: {} as BenchResult["machine"],
+    labs: [],
+    natNetwork: n,
+    natNote: n ? undefined : "failed: no dnsmasq",
+  });
+
+  test("table and refresh-processes line", () => {
+    const text = natTable(nat(4, 4));
+    expect(text).toContain("| up                        | 2.000      | 0.050   | 40.00×         |");
+    expect(text).toContain("processes provider / shell: up 19 / 10, refresh 4 / 3, destroy 8 / 5");
+    expect(text).toContain("refresh processes (provider, 20 leases): 1× ip nft list table, 1× ip sysctl — nft 1, dnsmasq/lease files 0; at 3 leases: 4 (1× ip nft list table)");
+    expect(natTable(undefined)).toBe("");
+  });
+
+  test.each<[NatSamples | undefined, Partial<TargetRow>]>([
+    [nat(4, 4), { measured: "4 processes at 20 leases (nft 1, dnsmasq/lease files 0)", limit: "= 4, the count at 3 leases", met: true }],
+    [nat(5, 4), { met: false }],
+    [nat(4), { limit: "nft ≤ 1 and dnsmasq/lease files ≤ 1", met: true }],
+    [undefined, { measured: "failed: no dnsmasq", limit: "n/a" }],
+  ])("target row %#", (n, expected) => {
+    expect(natTargetRow(result(n))).toMatchObject({ target: "NatNetwork refresh: processes independent of leases/rules", ...expected });
+  });
+
+  test("a row not measured is not judged", () => expect(natTargetRow(result(undefined)).met).toBeUndefined());
 });

@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import { defaultOptions, runBenchmark } from "../../bench/benchmark";
 import { labResourceCount } from "../../bench/lab-spec";
 import { renderConsole, targetRows } from "../../bench/report";
 
 /**
- * The benchmark's short mode (N = 3, one repetition, no libvirt, no VM): proves that every part runs and
+ * The benchmark's short mode (N = 3, one repetition, no libvirt, no VM; the NatNetwork row with 3 leases): proves that every part runs and
  * produces a table with sane fields. It asserts no timings — those are for `npm run bench` on a quiet machine.
  * Needs `npm run build` (the lab program imports the SDK from dist/).
  */
@@ -13,6 +14,18 @@ const benchNamespaces = () =>
     .split("\n")
     .map((l) => l.split(" ")[0]!)
     .filter((n) => n.startsWith("qlbench"));
+
+/** Live (non-zombie) dnsmasq processes started by a NatNetwork trial (their config is under /tmp/qlbench-nat-*). */
+const benchDnsmasq = () =>
+  fs.readdirSync("/proc").filter((e) => {
+    try {
+      const argv = fs.readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
+      const state = fs.readFileSync(`/proc/${e}/stat`, "utf8").replace(/^.*\) /, "")[0];
+      return /^\d+$/.test(e) && argv.some((a) => a.startsWith("--conf-file=/tmp/qlbench-nat-")) && state !== "Z";
+    } catch {
+      return false;
+    }
+  });
 
 describe("npm run bench -- --short", () => {
   test("runs every approach on a lab of 3 bridges and prints the table", async () => {
@@ -49,6 +62,35 @@ describe("npm run bench -- --short", () => {
     const targets = targetRows(result);
     expect(targets.length).toBeGreaterThanOrEqual(7);
     expect(targets.every((t) => t.met === undefined)).toBe(true);
+
+    // The NatNetwork row: 3 leases, one repetition, and a control refresh at 1 lease.
+    expect(result.natNote).toBeUndefined();
+    const nat = result.natNetwork!;
+    expect(nat.leases).toBe(3);
+    expect(nat.resources).toBe(5);
+    for (const samples of [nat.shell, nat.provider]) {
+      for (const step of [samples.up, samples.refresh, samples.destroy]) {
+        expect(step).toHaveLength(1);
+        expect(step[0]).toBeGreaterThan(0);
+        expect(Number.isFinite(step[0])).toBe(true);
+      }
+    }
+    expect([nat.shell.upProcesses, nat.shell.refreshProcesses, nat.shell.destroyProcesses]).toEqual([10, 3, 5]);
+    expect(nat.provider.upSpawns[0]).toBeGreaterThan(0);
+    expect(nat.provider.drift).toEqual([[]]); // a no-change refresh reports no drift
+    const refresh = nat.provider.commands.refresh;
+    expect(refresh.some(([cmd]) => cmd.split(" ").includes("nft"))).toBe(true);
+    expect(nat.provider.refreshNft).toEqual([1]); // NetworkNat reads its whole table with one nft
+    expect(nat.provider.refreshDhcp[0]).toBeLessThanOrEqual(1); // DhcpServer: at most one process for dnsmasq's files
+    expect(refresh.every(([, c]) => c < nat.leases)).toBe(true); // no command ran once per lease or rule
+    expect(nat.control?.leases).toBe(1);
+    expect(nat.provider.refreshSpawns[0]).toBe(nat.control!.refreshSpawns); // same processes at 1 and 3 leases
+    expect(table).toContain("NatNetwork, 3 static leases and 3 forwards");
+    expect(table).toMatch(/\| refresh \(whole operation\) +\| \d+\.\d{3} +\| \d+\.\d{3} +\| \d+\.\d{2}× +\|/);
+    expect(table).toMatch(/refresh processes \(provider, 3 leases\): .*nft/);
+    expect(targets.some((t) => t.target === "NatNetwork refresh: processes independent of leases/rules" && t.limit.includes("at 1 lease"))).toBe(true);
+
+    expect(benchDnsmasq()).toEqual([]); // no trial left a dnsmasq running
     expect(benchNamespaces()).toEqual(before); // every trial removed its namespace
   }, 300_000);
 });

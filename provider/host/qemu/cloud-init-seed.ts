@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import type { Host } from "../host";
+import { checkCloudConfig } from "./cloud-config-check";
 
 /** The data of a NoCloud seed. `userData` is a secret: it goes only into the seed file, never into argv, logs or errors. */
 export interface CloudInitData {
@@ -54,6 +55,7 @@ export async function buildSeedIso(host: Host, isoPath: string, vmName: string, 
   await host.files.ensureDir(staging, 0o700);
   try {
     for (const [name, text] of Object.entries(renderSeedFiles(vmName, data))) await host.files.writeTextAtomic(path.join(staging, name), text, { mode: 0o600 });
+    await checkCloudConfig(host, data.userData, path.join(staging, "user-data"));
     await host.files.remove(isoPath);
     await host.runner.run(xorrisoSeedArgv(isoPath, staging), { timeoutMs: XORRISO_TIMEOUT_MS });
     // xorriso creates the file with the umask's mode; the data are a secret.

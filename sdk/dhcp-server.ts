@@ -9,6 +9,9 @@ import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
  */
 export type DhcpServerArgs = SchemaArgs<typeof dhcpServerInputsSchema, "name">;
 
+/** A lease dnsmasq handed out, as read from its lease file. */
+export type { DhcpLease } from "../provider/host/dnsmasq/lease-file";
+
 const STATE_KEYS: StateKeys<DhcpServerState> = {
   name: undefined, bridge: undefined, network: undefined, range: undefined, leaseTime: undefined, router: undefined, dnsDomain: undefined,
   staticLeases: undefined, host: undefined, leases: undefined, pid: undefined, leaseFile: undefined, status: undefined,

@@ -23,5 +23,5 @@ export {
 } from "./qemu-vm";
 export { PortForward, type PortForwardArgs, type PortForwardVm } from "./port-forward";
 export { NetworkNat, type NetworkNatArgs } from "./network-nat";
-export { DhcpServer, type DhcpServerArgs } from "./dhcp-server";
+export { DhcpServer, type DhcpServerArgs, type DhcpLease } from "./dhcp-server";
 export { NatNetwork, type NatNetworkArgs, type NatNetworkDhcpArgs, type NatNetworkNatArgs } from "./nat-network";

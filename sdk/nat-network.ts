@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DhcpLease } from "../provider/host/dnsmasq/lease-file";
 import { formatIpv4Network, ipv4NetworkOf, numberToIpv4, ipv4ToNumber } from "../provider/host/ip/ipv4";
 import { Bridge } from "./bridge";
 import { BridgeAcl } from "./bridge-acl";
-import { DhcpServer, type DhcpServerArgs } from "./dhcp-server";
+import { DhcpServer, type DhcpLease, type DhcpServerArgs } from "./dhcp-server";
 import type { HostArgs } from "./host";
 import { NetworkNat, type NetworkNatArgs } from "./network-nat";
 

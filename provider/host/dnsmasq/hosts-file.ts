@@ -1,3 +1,5 @@
+import { isIpv4 } from "../ip/ipv4";
+import { isMacAddress } from "../ip/mac";
 import type { StaticLease } from "./dnsmasq-config";
 
 /** The `dhcp-hostsfile`: `mac,ip[,hostname]` per line, in the order given. Pure. */
@@ -14,8 +16,6 @@ export function renderNamesFile(leases: readonly StaticLease[]): string {
   return leases.flatMap((l) => (l.hostname === undefined ? [] : [`${l.ip} ${l.hostname}\n`])).join("");
 }
 
-const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
  * Static leases from a `dhcp-hostsfile` as we write it (and as a person might: comments, blank lines, CRLF, `id:` or
@@ -27,8 +27,8 @@ export function parseHostsFile(text: string): StaticLease[] {
     const line = raw.replace(/#.*$/, "").trim();
     if (!line) continue;
     const fields = line.split(",").map((f) => f.trim());
-    const mac = fields.find((f) => MAC.test(f));
-    const ip = fields.find((f) => IPV4.test(f));
+    const mac = fields.find((f) => isMacAddress(f));
+    const ip = fields.find((f) => isIpv4(f));
     if (!mac || !ip) continue;
     const name = fields.find((f) => f !== mac && f !== ip && /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(f) && !/^\d+[smhdw]?$/.test(f) && f !== "infinite");
     out.push({ mac: mac.toLowerCase(), ip, ...(name === undefined ? {} : { hostname: name }) });

@@ -1,3 +1,5 @@
+import { isIpv4 } from "../ip/ipv4";
+import { isMacAddress } from "../ip/mac";
 /** One IPv4 lease as dnsmasq's lease file records it. */
 export interface DhcpLease {
   /** Lower-case MAC address. */
@@ -9,8 +11,6 @@ export interface DhcpLease {
   expiresAt: number;
 }
 
-const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
  * Parse dnsmasq's lease file: `<expiry> <mac> <ip> <hostname|*> <client-id|*>` per IPv4 lease. The `duid` line and
@@ -21,7 +21,7 @@ export function parseLeaseFile(text: string): DhcpLease[] {
   const out: DhcpLease[] = [];
   for (const line of text.split("\n")) {
     const f = line.trim().split(/\s+/);
-    if (f.length < 4 || !/^\d+$/.test(f[0]!) || !MAC.test(f[1]!) || !IPV4.test(f[2]!)) continue;
+    if (f.length < 4 || !/^\d+$/.test(f[0]!) || !isMacAddress(f[1]!) || !isIpv4(f[2]!)) continue;
     const hostname = f[3] === "*" ? undefined : f[3]!;
     out.push({ mac: f[1]!.toLowerCase(), ip: f[2]!, ...(hostname === undefined ? {} : { hostname }), expiresAt: Number(f[0]) });
   }

@@ -2,7 +2,14 @@
  * IPv4 arithmetic on dotted quads: one definition of "the network of a CIDR", "inside a network" and ranges, shared by
  * check rules (DHCP ranges, NAT source networks) and the NatNetwork component's defaults. Pure.
  */
-import { isIPv4 } from "node:net";
+
+/** A dotted quad without leading zeros (`ip` and QEMU read 010 as octal). */
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** True for a dotted-quad IPv4 address (no leading zeros). Pure. */
+export function isIpv4(s: string): boolean {
+  return IPV4.test(s);
+}
 
 /** An IPv4 network: its address, prefix length, and first/last addresses as 32-bit numbers. */
 export interface Ipv4Network {
@@ -17,7 +24,7 @@ export interface Ipv4Network {
 
 /** Dotted quad → 32-bit unsigned number; undefined when not an IPv4 address. */
 export function ipv4ToNumber(text: string): number | undefined {
-  if (!isIPv4(text)) return undefined;
+  if (!isIpv4(text)) return undefined;
   return text.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 }
 

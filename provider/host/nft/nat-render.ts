@@ -1,9 +1,9 @@
+import { isIpv4 } from "../ip/ipv4";
 import { LOOPBACK_NET, type NatChain, type NatRule, type NatTable } from "./nat-model";
 
 /** nft identifiers we write (table, chain, hook, policy names): never quoted, so never anything else. */
 const IDENT = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const INTERFACE = /^[A-Za-z0-9_.@+-]{1,15}$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 function ident(s: string, what: string): string {
   if (!IDENT.test(s)) throw new Error(`invalid nft ${what} ${JSON.stringify(s)}`);
@@ -11,7 +11,7 @@ function ident(s: string, what: string): string {
 }
 
 function addr(s: string): string {
-  if (!IPV4.test(s)) throw new Error(`invalid IPv4 address ${JSON.stringify(s)}`);
+  if (!isIpv4(s)) throw new Error(`invalid IPv4 address ${JSON.stringify(s)}`);
   return s;
 }
 

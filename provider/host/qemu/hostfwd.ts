@@ -1,6 +1,7 @@
 import { fixFor } from "../runner/command-error";
 import type { QmpClient } from "./qmp-client";
 import { parseUsernet } from "./usernet";
+import { isIpv4 } from "../ip/ipv4";
 
 /** A user-mode (slirp) host forward: hostAddress:hostPort on the VM's network namespace → guestAddress:guestPort. */
 export interface Fwd {
@@ -48,7 +49,6 @@ export function classifyHostFwdReply(reply: string): HostFwdFailure {
   return "unknown";
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const NETDEV_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
 
 /** True for a QEMU netdev id (letters, digits, `-`, `.`, `_`, starting with a letter), safe on an HMP line. */
@@ -56,10 +56,6 @@ export function isNetdevId(s: string): boolean {
   return NETDEV_ID.test(s);
 }
 
-/** True for a dotted-quad IPv4 address. */
-export function isIpv4(s: string): boolean {
-  return IPV4.test(s);
-}
 
 function assertSafe(netdev: string | undefined, fwd: Partial<Fwd>): void {
   // Defence in depth: check validated these, and HMP splits its command line on whitespace.

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isIpv4 } from "../../host/qemu/hostfwd";
+import { isIpv4 } from "../../host/ip/ipv4";
+import { isMacAddress } from "../../host/ip/mac";
 import { isUnicastMac } from "../../host/qemu/mac-address";
 import { VM_NAME } from "../../host/qemu/vm-paths";
 
@@ -27,7 +28,7 @@ export const DEFAULT_FORWARD_ADDRESS = "127.0.0.1";
 export function macAddressSchema() {
   return z
     .string()
-    .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "must be a MAC address like 52:54:00:12:34:56")
+    .refine(isMacAddress, "must be a MAC address like 52:54:00:12:34:56")
     .refine(isUnicastMac, "must be a unicast address (the first octet's lowest bit clear), e.g. 52:54:00:…")
     .transform((m) => m.toLowerCase());
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { hostSchema } from "../common/host-schema";
 import { interfaceNameSchema } from "../common/naming";
 import { ipv4Schema, macAddressSchema } from "../common/value-schemas";
-import { isIpv4 } from "../../host/qemu/hostfwd";
+import { isIpv4 } from "../../host/ip/ipv4";
 import { DHCP_NAME } from "../../host/dnsmasq/dhcp-paths";
 import { confPathProblem } from "../../host/dnsmasq/dnsmasq-config";
 import type { DhcpLease } from "../../host/dnsmasq/lease-file";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIpv4 } from "../../host/qemu/hostfwd";
+import { isIpv4 } from "../../host/ip/ipv4";
 import { parseCidr } from "../../host/ip/cidr-list";
 import { formatIpv4Network, ipv4NetworkOf, ipv4ToNumber } from "../../host/ip/ipv4";
 import type { NatTable } from "../../host/nft/nat-model";

@@ -17,9 +17,16 @@ export async function connectForBanner(netns: string, host: string, port: number
 }
 
 function tryOnce(netns: string, host: string, port: number): Promise<string> {
-  // A tiny node client inside the namespace: `ip netns exec` moves only that process.
   const code = `const s=require("net").connect(${port},${JSON.stringify(host)});let b="";s.setTimeout(3000,()=>s.destroy());` +
     `s.on("data",d=>{b+=d;if(b.includes("\\n")){process.stdout.write(b.split("\\n")[0]);s.destroy();}});s.on("error",()=>{});`;
+  return nodeInNetns(netns, code, "connection closed without a banner");
+}
+
+/**
+ * Runs a node script inside a network namespace (`ip netns exec` moves only that process) and resolves with what it
+ * printed; rejects with its stderr (or `silent`) when it printed nothing.
+ */
+export function nodeInNetns(netns: string, code: string, silent = "the script printed nothing"): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn("ip", ["netns", "exec", netns, process.execPath, "-e", code], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -27,6 +34,6 @@ function tryOnce(netns: string, host: string, port: number): Promise<string> {
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (err += d));
     p.on("error", reject);
-    p.on("close", () => (out ? resolve(out) : reject(new Error(err.trim() || "connection closed without a banner"))));
+    p.on("close", () => (out ? resolve(out) : reject(new Error(err.trim() || silent))));
   });
 }

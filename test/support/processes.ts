@@ -36,6 +36,16 @@ export async function pollUntil<T>(check: () => T | undefined | Promise<T | unde
   }
 }
 
+/** SIGKILL `pid` (a test's own helper process), if it still exists. */
+export function killQuietly(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
+}
+
 /** Waits (bounded) until `pid` is gone; true when it went. */
 export async function waitGone(pid: number, deadlineMs = 10_000): Promise<boolean> {
   return pollUntil(() => (isLive(pid) ? undefined : true), deadlineMs, () => "").catch(() => false);

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { Host } from "../host";
-import type { PreflightProblem } from "../qemu/preflight";
+import { PreflightError, type PreflightProblem } from "../preflight-error";
 import { isFailure } from "../runner/command-error";
 import { ipv4InNetwork, ipv4NetworkOf } from "../ip/ipv4";
 import { DNSMASQ_BINARY, DNSMASQ_USER, type DhcpSpec } from "./dnsmasq-config";
@@ -8,12 +8,9 @@ import type { DhcpPaths } from "./dhcp-paths";
 import { conflictingDhcpListeners, readDhcpListeners } from "./dnsmasq-process";
 
 /** Thrown before dnsmasq is started: every problem found, each with its fix. */
-export class DhcpPreflightError extends Error {
-  constructor(readonly problems: PreflightProblem[]) {
-    super(
-      `preflight found ${problems.length} problem(s), dnsmasq was not started:\n` +
-        problems.map((p) => `  - ${p.property}: ${p.what}\n    fix: ${p.fix}`).join("\n"),
-    );
+export class DhcpPreflightError extends PreflightError {
+  constructor(problems: PreflightProblem[]) {
+    super(problems, "dnsmasq");
     this.name = "DhcpPreflightError";
   }
 }

@@ -1,28 +1,10 @@
 import type { Host } from "../host";
+import type { PreflightProblem } from "../preflight-error";
 import { checkBridgeAccess, defaultAclPath } from "../acl/index";
 import type { QemuVmSpec } from "./qemu-argv";
 import { conflictingListeners, parseListeners } from "./listeners";
 import { formatArgv } from "../runner/command-error";
 import { probeKvm } from "./kvm-probe";
-
-/** One thing that would make QEMU fail to start, with the fix. */
-export interface PreflightProblem {
-  /** The input it concerns, e.g. `nics[1].bridge`. */
-  property: string;
-  what: string;
-  fix: string;
-}
-
-/** Thrown before QEMU is started: every problem found, each with its fix. */
-export class PreflightError extends Error {
-  constructor(readonly problems: PreflightProblem[]) {
-    super(
-      `preflight found ${problems.length} problem(s), QEMU was not started:\n` +
-        problems.map((p) => `  - ${p.property}: ${p.what}\n    fix: ${p.fix}`).join("\n"),
-    );
-    this.name = "PreflightError";
-  }
-}
 
 /**
  * Diagnose what users trip over before QEMU runs: a missing or non-setuid bridge helper, a missing

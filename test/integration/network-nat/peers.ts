@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { sh, type TestNamespaces } from "../../support/netns";
 import { waitGone } from "../../support/processes";
+import { nodeInNetns } from "../../../demo/banner";
 
 /**
  * Three namespaces for NAT tests: "upstream" plays the internet (203.0.113.0/24), "router" is the host the
@@ -82,13 +83,5 @@ export function connectOnce(netns: string, host: string, port: number): Promise<
     `s.setTimeout(3000,()=>{console.log("ERR timeout");process.exit(0)});` +
     `s.on("data",d=>{b+=d;if(b.includes("\\n")){console.log(b.split("\\n")[0]);process.exit(0)}});` +
     `s.on("error",e=>{console.log("ERR "+e.code);process.exit(0)});s.on("end",()=>{console.log(b?b.trim():"ERR closed");process.exit(0)});`;
-  return new Promise((resolve, reject) => {
-    const p = spawn("ip", ["netns", "exec", netns, process.execPath, "-e", code], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    p.on("error", reject);
-    p.on("close", () => (out ? resolve(out.trim()) : reject(new Error(err.trim() || "client printed nothing"))));
-  });
+  return nodeInNetns(netns, code, "client printed nothing").then((out) => out.trim());
 }

@@ -10,6 +10,7 @@ import type { OperationResult } from "../../../driver";
 import { ensureTestGuest } from "../../support/guest";
 import { linkIn, linksIn, netnsList, sh, TestNamespaces } from "../../support/netns";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
+import { killQuietly } from "../../support/processes";
 import { steps } from "../../support/steps";
 import { record } from "../../support/reliability";
 import { banner, bannerFrom, bridgeConfLines, driftShown, EXAMPLES, figure, ipv4Of, LabStack, ops, plan, routesIn, stepOf, tcpOpen } from "../lifecycle/lab-stack";
@@ -68,13 +69,7 @@ describe.each(DRIVER_KINDS)("examples/bridged-lab under %s: an uplink enslaved w
       const forced = await stack.cleanup();
       expect(forced).toEqual([]);
     } finally {
-      if (listener?.pid) {
-        try {
-          process.kill(listener.pid, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }
+      killQuietly(listener?.pid);
       namespaces.cleanup();
     }
     expect(netnsList()).not.toContain(lab);

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureTestGuest } from "../../support/guest";
 import { netnsList, sh, TestNamespaces } from "../../support/netns";
-import { isLive, pollUntil } from "../../support/processes";
+import { isLive, killQuietly, pollUntil } from "../../support/processes";
 import { DRIVER_KINDS } from "../../support/pulumi-cli";
 import { steps } from "../../support/steps";
 import { banner, bannerFrom, bridgeConfLines, EXAMPLES, LabStack, ops, stepOf, tcpOpen } from "../lifecycle/lab-stack";
@@ -91,13 +91,7 @@ describe.each(DRIVER_KINDS)("examples/nat-lab under %s: DHCP, DNS, masquerade an
       const forced = await stack.cleanup();
       expect(forced).toEqual([]);
     } finally {
-      if (listener?.pid) {
-        try {
-          process.kill(listener.pid, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }
+      killQuietly(listener?.pid);
       namespaces.cleanup();
       fs.rmSync(path.dirname(peers), { recursive: true, force: true });
     }

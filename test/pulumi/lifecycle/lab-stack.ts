@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CliLifecycleDriver, DriverKind, LabDriver, LifecycleDriver, OperationError, OperationResult, StackState, StepResult } from "../../../driver";
 import { netnsList, sh, uniqueName } from "../../support/netns";
-import { isLive, isQemu } from "../../support/processes";
+import { isLive, isQemu, killQuietly } from "../../support/processes";
 import { pulumiCliBin } from "../../support/pulumi-cli";
 import { messageOf } from "../../../provider/host/runner/message-of";
 
@@ -156,21 +156,10 @@ export class LabStack {
     } finally {
       const driver = this.driver();
       if (driver instanceof CliLifecycleDriver) await driver.removeStack();
-      for (const [server, pid] of Object.entries(this.dnsmasqPids())) {
-        forced.push(`dnsmasq ${server} pid ${pid}`);
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
-      for (const [vm, pid] of Object.entries(this.qemuPids())) {
-        forced.push(`qemu ${vm} pid ${pid}`);
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
+      const leftovers = [...Object.entries(this.dnsmasqPids()).map(([n, pid]) => [`dnsmasq ${n}`, pid] as const), ...Object.entries(this.qemuPids()).map(([n, pid]) => [`qemu ${n}`, pid] as const)];
+      for (const [what, pid] of leftovers) {
+        forced.push(`${what} pid ${pid}`);
+        killQuietly(pid);
       }
       for (const ns of namespaces) {
         if (netnsList().includes(ns)) {

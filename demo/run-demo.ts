@@ -52,8 +52,13 @@ function leftovers(stateDir: string): string[] {
   if (fs.existsSync(`/etc/netns/${NETNS}`)) out.push(`/etc/netns/${NETNS}`);
   const vms = path.join(stateDir, "vms");
   if (fs.existsSync(vms) && fs.readdirSync(vms).length > 0) out.push(`VM state in ${vms}: ${fs.readdirSync(vms).join(", ")}`);
-  const qemu = spawnSync("pgrep", ["-af", `qemu-system.*${stateDir}`], { encoding: "utf8" }).stdout.trim();
-  if (qemu) out.push(`QEMU processes: ${qemu}`);
+  const dhcp = path.join(stateDir, "dhcp");
+  if (fs.existsSync(dhcp) && fs.readdirSync(dhcp).length > 0) out.push(`DHCP state in ${dhcp}: ${fs.readdirSync(dhcp).join(", ")}`);
+  // Why -r: pgrep counts zombies, and PID 1 here reaps slowly.
+  for (const [what, pattern] of [["QEMU", `qemu-system.*${stateDir}`], ["dnsmasq", `dnsmasq.*${stateDir}`]]) {
+    const found = spawnSync("pgrep", ["-r", "R,S,D,T", "-af", pattern!], { encoding: "utf8" }).stdout.trim();
+    if (found) out.push(`${what} processes: ${found}`);
+  }
   return out;
 }
 
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(work, { recursive: true });
   const stateFile = path.join(work, "demo-stack.json");
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "qemu-lab-demo-"));
+  fs.chmodSync(stateDir, 0o755); // dnsmasq reads its files here as user dnsmasq
 
   step("Prerequisites and a small Debian guest (kernel + busybox initramfs, cached in .cache/)");
   const guest = buildGuest();
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
     step("pulumi preview — what would be created (Check and Diff only; nothing touches the host)");
     await driver.preview();
 
-    step("pulumi up — namespace, bridge, bridge.conf entry, two VMs, a live port forward");
+    step("pulumi up — namespace, bridge, bridge.conf entry, dnsmasq for DHCP, two VMs, a live port forward");
     await driver.up();
     run(["ip", "-n", NETNS, "-br", "addr", "show", "dev", BRIDGE]);
     run(["ip", "-n", NETNS, "-br", "link", "show", "master", BRIDGE]);
@@ -106,6 +112,12 @@ async function main(): Promise<void> {
     say(`banner: ${(await connectForBanner(NETNS, "127.0.0.1", 2222, 90_000)).trim()}`);
     step("Across the bridge: the host's bridge address reaches the bridged VM at 192.168.77.10:22");
     say(`banner: ${(await connectForBanner(NETNS, "192.168.77.10", 22, 90_000)).trim()}`);
+
+    step("DHCP: dnsmasq on the bridge gave the bridged VM its static lease (the lease file, as refresh reads it)");
+    const dhcp = driver.state().resources.find((r) => r.urn.endsWith("::br0-dhcp"));
+    const leaseFile = dhcp?.outputs.leaseFile;
+    if (typeof leaseFile === "string") run(["cat", leaseFile]);
+    else say("no lease file recorded (unexpected)");
 
     step("Someone changes the host by hand: the bridge's address is removed");
     run(["ip", "-n", NETNS, "addr", "del", BRIDGE_ADDR, "dev", BRIDGE]);
@@ -120,7 +132,7 @@ async function main(): Promise<void> {
     run(["ip", "-n", NETNS, "-br", "addr", "show", "dev", BRIDGE]);
     ok = true;
   } finally {
-    step("pulumi destroy — VMs powered off through ACPI, forward, ACL line, bridge and namespace removed");
+    step("pulumi destroy — VMs powered off through ACPI, forward, dnsmasq, ACL line, bridge and namespace removed");
     await driver.destroy();
     const left = leftovers(stateDir);
     if (driver instanceof CliLifecycleDriver) await driver.removeStack(); // its Pulumi.demo.yaml and backend entry
@@ -130,7 +142,7 @@ async function main(): Promise<void> {
     if (left.length) {
       say(`LEFT BEHIND: ${left.join("; ")}`);
       process.exitCode = 1;
-    } else say("no namespace, no /etc/netns entry, no QEMU, no VM state: clean.");
+    } else say("no namespace, no /etc/netns entry, no QEMU, no dnsmasq, no VM or DHCP state: clean.");
   }
   if (ok && !process.exitCode) process.stdout.write(`\n${bold("Demo complete.")}\n`);
 }

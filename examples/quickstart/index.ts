@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Bridge, BridgeAcl, NetworkNamespace, PortForward, QemuVm } from "pulumi-qemu-lab";
+import { Bridge, BridgeAcl, DhcpServer, NetworkNamespace, PortForward, QemuVm } from "pulumi-qemu-lab";
 
 const config = new pulumi.Config();
 const kernel = config.require("kernel");
@@ -8,6 +8,7 @@ const accel = (config.get("accel") ?? "auto") as "kvm" | "tcg" | "auto";
 const memoryMiB = config.getNumber("memoryMiB") ?? 256;
 const bridgeAddress = config.get("bridgeAddress") ?? "192.168.77.1/24";
 const guestAddress = config.get("guestAddress") ?? "192.168.77.10";
+const guestMac = config.get("guestMac") ?? "52:54:00:77:00:10";
 const sshPort = config.getNumber("sshPort") ?? 2222;
 const stateDir = config.get("stateDir");
 
@@ -25,7 +26,15 @@ const bridge = new Bridge("br0", {
 // The seed's `allow virbr0` in bridge.conf, so qemu-bridge-helper lets QEMU onto the bridge.
 const acl = new BridgeAcl("br0-allow", { bridge: bridge.name, host });
 
-// A VM on the bridge through qemu-bridge-helper (the seed's `-nic bridge,br=virbr0,helper=...`).
+// DHCP on the bridge (the dnsmasq of `virsh net-start default`): the bridged VM always gets guestAddress.
+const dhcp = new DhcpServer("br0-dhcp", {
+  bridge: bridge.name,
+  range: { start: "192.168.77.100", end: "192.168.77.200" },
+  staticLeases: [{ mac: guestMac, ip: guestAddress, hostname: "bridged" }],
+  host,
+});
+
+// A VM on the bridge through qemu-bridge-helper (the seed's `-nic bridge,br=virbr0,helper=...`), addressed by DHCP.
 const bridged = new QemuVm(
   "bridged",
   {
@@ -33,11 +42,11 @@ const bridged = new QemuVm(
     memoryMiB,
     kernel,
     initrd,
-    kernelArgs: `console=ttyS0 quiet panic=-1 lab.name=bridged lab.listen=22 lab.ip=eth0:${guestAddress}/24`,
-    nics: [{ type: "bridge", bridge: bridge.name, model: "virtio-net-pci" }],
+    kernelArgs: "console=ttyS0 quiet panic=-1 lab.name=bridged lab.listen=22 lab.ip=eth0:dhcp",
+    nics: [{ type: "bridge", bridge: bridge.name, model: "virtio-net-pci", mac: guestMac }],
     host,
   },
-  { dependsOn: [acl] },
+  { dependsOn: [acl, dhcp] },
 );
 
 // A VM with user networking (the seed's `-netdev user,id=net0`) ...
@@ -59,4 +68,5 @@ export const bridgeName = bridge.name;
 export const bridgeMac = bridge.macAddress;
 export const bridgedGuest = pulumi.interpolate`${guestAddress}:22 (from namespace ${lab.name})`;
 export const bridgedVmStatus = bridged.status;
+export const bridgedVmAddresses = bridged.ipAddresses;
 export const sshForward = pulumi.interpolate`${ssh.hostAddress}:${ssh.hostPort} -> guest:${ssh.guestPort} (in namespace ${lab.name})`;

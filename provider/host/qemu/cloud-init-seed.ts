@@ -13,6 +13,9 @@ export interface CloudInitData {
 /** The volume label cloud-init's NoCloud datasource looks for. */
 export const SEED_VOLUME_LABEL = "cidata";
 
+/** The ISO builder (Debian package xorriso). */
+export const XORRISO = "xorriso";
+
 /** How long building a seed may take (a few KiB into an ISO). */
 export const XORRISO_TIMEOUT_MS = 30_000;
 
@@ -42,7 +45,7 @@ export function renderSeedFiles(vmName: string, data: CloudInitData): Record<str
  * installed here, and the same mkisofs options. Pure.
  */
 export function xorrisoSeedArgv(isoPath: string, sourceDir: string): string[] {
-  return ["xorriso", "-as", "mkisofs", "-quiet", "-o", isoPath, "-V", SEED_VOLUME_LABEL, "-J", "-r", sourceDir];
+  return [XORRISO, "-as", "mkisofs", "-quiet", "-o", isoPath, "-V", SEED_VOLUME_LABEL, "-J", "-r", sourceDir];
 }
 
 /**

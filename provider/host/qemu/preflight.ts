@@ -3,13 +3,16 @@ import type { PreflightProblem } from "../preflight-error";
 import { checkBridgeAccess, defaultAclPath } from "../acl/index";
 import type { QemuVmSpec } from "./qemu-argv";
 import { conflictingListeners, parseListeners } from "./listeners";
-import { formatArgv } from "../runner/command-error";
+import { formatArgv, isFailure } from "../runner/command-error";
+import { QEMU_IMG } from "./qemu-img";
+import { XORRISO } from "./cloud-init-seed";
 import { probeKvm } from "./kvm-probe";
 
 /**
  * Diagnose what users trip over before QEMU runs: a missing or non-setuid bridge helper, a missing
  * bridge, a bridge.conf ACL that denies the bridge, host ports already taken in the namespace, missing
- * image files, `accel: "kvm"` where KVM cannot run guests. Reads only (one `ss` process when there are host forwards).
+ * image files, `accel: "kvm"` where KVM cannot run guests, qemu-img (with overlays) or xorriso (with a cloud-init seed,
+ * `seedIso`) not installed. Reads only (`ss` when there are host forwards, `--version` of the tools a start needs).
  */
 export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAsRoot?: boolean } = {}): Promise<PreflightProblem[]> {
   const problems: PreflightProblem[] = [];
@@ -28,7 +31,13 @@ export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAs
       // The overlay itself is created at start; its base must be there.
       if (!(await files.exists(d.overlay.backingFile)))
         problems.push({ property: `disks[${i}].overlay.backingFile`, what: `the base image ${d.overlay.backingFile} does not exist`, fix: "download or build the base image to that path first" });
-    } else if (!(await files.exists(d.path))) problems.push({ property: `disks[${i}].path`, what: `${d.path} does not exist`, fix: `create the image first (e.g. \`${formatArgv(["qemu-img", "create", "-f", "qcow2", d.path, "10G"])}\`)` });
+    } else if (!(await files.exists(d.path))) problems.push({ property: `disks[${i}].path`, what: `${d.path} does not exist`, fix: `create the image first (e.g. \`${formatArgv([QEMU_IMG, "create", "-f", "qcow2", d.path, "10G"])}\`)` });
+  // The tools a start runs before QEMU: qemu-img for overlays, xorriso for the cloud-init seed.
+  const firstOverlay = spec.disks.findIndex((d) => d.overlay);
+  if (firstOverlay >= 0 && !(await commandExists(host, [QEMU_IMG, "--version"])))
+    problems.push({ property: `disks[${firstOverlay}].overlay`, what: `${QEMU_IMG} is not installed (not found on PATH); overlays are created with it`, fix: "apt-get install qemu-utils" });
+  if (spec.seedIso !== undefined && !(await commandExists(host, [XORRISO, "-version"])))
+    problems.push({ property: "cloudInit", what: `${XORRISO} is not installed (not found on PATH); the cloud-init seed is built with it`, fix: "apt-get install xorriso" });
   for (const [i, c] of spec.cdroms.entries())
     if (!(await files.exists(c))) problems.push({ property: `cdroms[${i}]`, what: `${c} does not exist`, fix: "download the ISO (e.g. virtio-win.iso) to that path" });
 
@@ -74,6 +83,16 @@ export async function diagnoseVm(host: Host, spec: QemuVmSpec, opts: { runningAs
     }
   }
   return problems;
+}
+
+/** False when argv's program is not installed; any other failure of it is not this check's to judge. */
+async function commandExists(host: Host, argv: string[]): Promise<boolean> {
+  try {
+    await host.runner.run(argv, { timeoutMs: 10_000 });
+    return true;
+  } catch (e) {
+    return !isFailure(e, "missing-command");
+  }
 }
 
 /** The bridge helper must exist, and be setuid root unless QEMU runs as root. */

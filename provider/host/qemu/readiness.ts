@@ -3,10 +3,10 @@ import { liveProcess } from "./qemu-process";
 
 /** What a started VM must show before create returns. */
 export interface ReadinessSpec {
-  /** A JavaScript regular expression matched against each serial console line. */
+  /** A JavaScript regular expression matched against each serial console line (its first 4 KiB), once per line. */
   serialPattern?: string;
   /** A TCP port that must accept a connection from the VM's namespace. */
-  tcp?: { host: string; port: number; /** Count it only once the peer sends a byte (a target QEMU accepts for the guest). */ expectData?: boolean };
+  tcp?: { host: string; port: number; /** Count it only once the peer sends a byte (a target QEMU accepts for the guest); default false. */ expectData?: boolean };
   timeoutSeconds: number;
 }
 
@@ -20,10 +20,40 @@ export function serialLines(text: string): string[] {
   return lines;
 }
 
-/** True when some line of `text` matches `pattern` (so `^`/`$` anchor a line). Pure. */
+/** The longest part of a serial line a pattern is matched against: bounds what one regex run can cost. */
+export const MAX_MATCHED_LINE = 4096;
+
+/** True when some line of `text` matches `pattern` (so `^`/`$` anchor a line; a line's first 4 KiB). Pure. */
 export function serialMatches(text: string, pattern: string): boolean {
-  const re = new RegExp(pattern);
-  return serialLines(text).some((l) => re.test(l));
+  return anyLineMatches(text, new RegExp(pattern));
+}
+
+function anyLineMatches(text: string, re: RegExp): boolean {
+  return serialLines(text).some((l) => re.test(l.slice(0, MAX_MATCHED_LINE)));
+}
+
+/**
+ * Matches a pattern against a growing serial log, each line once as it completes (a user's regex must not rescan the
+ * whole log every poll): `feed` takes the log as it is now and looks only at what came after the last complete line
+ * (plus the unterminated last line, re-tried until it completes). A log that shrank (a new QEMU truncated it) starts
+ * over.
+ */
+export class SerialScanner {
+  private offset = 0;
+  private readonly re: RegExp;
+
+  constructor(pattern: string) {
+    this.re = new RegExp(pattern);
+  }
+
+  /** True when a line not yet seen (or the unterminated last one) matches. */
+  feed(text: string): boolean {
+    if (text.length < this.offset) this.offset = 0;
+    const fresh = text.slice(this.offset);
+    const end = fresh.lastIndexOf("\n");
+    if (end >= 0) this.offset += end + 1; // complete lines are never looked at again
+    return anyLineMatches(fresh, this.re);
+  }
 }
 
 /** The last `n` lines of a serial log. Pure. */
@@ -52,15 +82,18 @@ export async function probeTcp(host: Host, target: { host: string; port: number;
   return r.stdout.trim() === "open";
 }
 
-/** The VM did not become ready in time, or QEMU exited while waiting; carries the serial tail. */
+/**
+ * The VM did not become ready in time, or QEMU exited while waiting; carries the serial tail, which the message shows
+ * (what the guest printed, secrets included). `where`: the log's path, or what became of it.
+ */
 export class ReadinessError extends Error {
   constructor(
     readonly what: string,
     readonly serialTail: string[],
-    serialLog: string,
+    where: string,
   ) {
     super(
-      `${what}; last ${serialTail.length} line(s) of the serial console (${serialLog}):\n` +
+      `${what}; last ${serialTail.length} line(s) of the serial console (${where}):\n` +
         (serialTail.length ? serialTail.map((l) => `  | ${l}`).join("\n") : "  (empty)"),
     );
     this.name = "ReadinessError";
@@ -83,10 +116,11 @@ export async function waitForReadiness(host: Host, spec: ReadinessSpec, serialLo
   const timeoutMs = spec.timeoutSeconds * 1000;
   const deadline = Date.now() + timeoutMs;
   const readLog = async () => (await host.files.readText(serialLog, { noFollow: true }).catch(() => undefined)) ?? "";
-  let serialOk = spec.serialPattern === undefined;
+  const scanner = spec.serialPattern === undefined ? undefined : new SerialScanner(spec.serialPattern);
+  let serialOk = scanner === undefined;
   let tcpOk = spec.tcp === undefined;
   for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-    if (!serialOk) serialOk = serialMatches(await readLog(), spec.serialPattern!);
+    if (!serialOk) serialOk = scanner!.feed(await readLog());
     if (serialOk && !tcpOk) tcpOk = await probeTcp(host, spec.tcp!, Math.max(200, Math.min(2000, deadline - Date.now())));
     if (serialOk && tcpOk) return;
     if (!(await liveProcess(host.files, pid))) throw new ReadinessError(`QEMU (pid ${pid}) exited before the VM was ready (waiting for ${describeReadiness(spec)})`, lastSerialLines(await readLog()), serialLog);

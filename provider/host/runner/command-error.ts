@@ -10,6 +10,7 @@ export type FailureKind =
   | "busy"
   | "timeout"
   | "missing-command"
+  | "locked"
   | "unknown";
 
 /** Fixes for known failures, named in error messages. */
@@ -19,14 +20,19 @@ const FIXES: Partial<Record<FailureKind, string>> = {
     "add a BridgeAcl resource allowing this bridge (an `allow <bridge>` line in the bridge.conf qemu-bridge-helper reads)",
   "port-in-use": "choose another hostPort, or stop whatever listens on it (see `ss -ltnp`)",
   exists: "the object already exists: set `adopt: true` to manage it, or choose another name",
-  "missing-command": "install the package that provides it (iproute2, qemu-system-x86, qemu-utils)",
+  "missing-command": "install the package that provides it (iproute2, qemu-system-x86, qemu-utils, xorriso)",
   timeout: "the command did not finish in time; check the host for a hung process or raise the timeout",
+  locked: "another QEMU uses the image (it holds the image's lock): stop that VM first (its qemu-system command line names the image)",
 };
 
 /** Classify a failed command by its stderr; pure, tested with tables. */
 export function classifyFailure(stderr: string, exitCode: number, timedOut = false): FailureKind {
   if (timedOut) return "timeout";
   const s = stderr.toLowerCase();
+  // qemu-img/QEMU on an image another QEMU holds: `Failed to get shared "write" lock`.
+  if (/failed to get (shared )?".*" lock|is another process using the image/.test(s)) return "locked";
+  // `ip netns exec NS cmd` when cmd is not installed (exit 255): not "no such object".
+  if (/exec of ".*" failed: no such file or directory/.test(s)) return "missing-command";
   if (exitCode === 127 || /enoent|command not found|no such file or directory.*exec/.test(s)) {
     if (/spawn|command not found|exec/.test(s)) return "missing-command";
   }

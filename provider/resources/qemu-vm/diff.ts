@@ -13,6 +13,13 @@ export const VM_REPLACE_KEYS = [
 /** Statuses update acts on: a gone process is started again, a paused VM resumed, a dead guest restarted. */
 export const RESTARTABLE_STATUSES = ["stopped", "orphaned", "paused", "suspended", "shutdown", "internal-error", "guest-panicked", "io-error"] as const;
 
+/**
+ * Statuses in which no QEMU writes to the VM's disks any more, or update stops it before starting a new one: only there
+ * can a missing overlay be recreated by a start. A paused or suspended QEMU still holds the unlinked file (update would
+ * resume it), so there a missing overlay needs a replace.
+ */
+export const NOT_WRITING_STATUSES = ["stopped", "orphaned", "shutdown", "internal-error", "guest-panicked", "io-error"] as const;
+
 /** A NIC without its host forwards: what needs a new QEMU to change. */
 function nicHardware(n: Record<string, unknown>): Record<string, unknown> {
   const { hostForwards: _f, ...rest } = n;
@@ -40,9 +47,10 @@ const asList = (v: unknown) => (Array.isArray(v) ? v : []) as Record<string, unk
  * (grown live with block_resize, or offline on the next start; a shrink is refused by check and update) and
  * `keepOnDelete`, `readiness` (used only when QEMU starts), `stopTimeoutSeconds` (used only by delete), and `status`
  * when the VM is not running (update starts or resumes it). An overlay found missing by refresh: a running VM is
- * replaced (its QEMU still writes to the unlinked file, which no later start could find), a stopped one is started
- * (which recreates it). Everything else is a replace, always delete-before-replace: the new VM has the same name,
- * state dir and disks, and two QEMUs must never run on one disk.
+ * replaced (its QEMU still writes to the unlinked file, which no later start could find), and so is a paused or
+ * suspended one (update would resume it); a stopped or dead one is started (which recreates it). Everything else is
+ * a replace, always delete-before-replace: the new VM has the same name, state dir and disks, and two QEMUs must never
+ * run on one disk.
  */
 export function diffQemuVm(olds: QemuVmState, news: QemuVmInputs): DiffResult {
   const o = olds as unknown as Record<string, unknown>;
@@ -55,7 +63,8 @@ export function diffQemuVm(olds: QemuVmState, news: QemuVmInputs): DiffResult {
   const newDisks = asList(n.disks);
   const sameDisks = oldDisks.length === newDisks.length && oldDisks.every((x, i) => jsonEqual(diskHardware(x), diskHardware(newDisks[i]!)));
   const missing = Array.isArray(o.missingOverlays) && o.missingOverlays.length > 0;
-  if (!sameDisks || (missing && !restartable)) replaces.push("disks");
+  const notWriting = typeof o.status === "string" && (NOT_WRITING_STATUSES as readonly string[]).includes(o.status);
+  if (!sameDisks || (missing && !notWriting)) replaces.push("disks");
   else if (!oldDisks.every((x, i) => jsonEqual(diskInPlace(x), diskInPlace(newDisks[i]!)))) updates.push("disks");
 
   const oldNics = asList(o.nics);

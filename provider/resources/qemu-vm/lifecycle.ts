@@ -18,9 +18,9 @@ import { diffQemuVm } from "./diff";
 import { qemuVmInputsSchema, type QemuVmInputs, type QemuVmState } from "./schema";
 import { messageOf } from "../../host/runner/message-of";
 import { buildSeedIso } from "../../host/qemu/cloud-init-seed";
-import { waitForReadiness, type ReadinessSpec } from "../../host/qemu/readiness";
+import { ReadinessError, waitForReadiness, type ReadinessSpec } from "../../host/qemu/readiness";
 import { nicAddresses } from "../../host/qemu/nic-addresses";
-import { ensureOverlays, growLive, missingOverlayPaths, overlayResizes, removeCreated, removeOverlays, shrinkFailures } from "./overlays";
+import { ensureOverlays, growLive, missingOverlayPaths, overlayChangeFailures, overlayResizes, removeCreated, removeOverlays, shrinkFailures } from "./overlays";
 
 const KIND = "QemuVm";
 /** How long create waits for QMP to report "running" after QEMU daemonized. */
@@ -28,6 +28,25 @@ const START_TIMEOUT_MS = 30_000;
 
 function pathsOf(host: Host, name: string): VmPaths {
   return vmPaths(host.stateDir, name);
+}
+
+/** The serial log of the last failed start, kept beside the VM's state dir (which the failure removes). Pure. */
+export function failedSerialLog(paths: Pick<VmPaths, "dir">): string {
+  return `${paths.dir}.failed-serial.log`;
+}
+
+/**
+ * Keep the serial log of a start that failed readiness (0600: the guest may print secrets), and name the copy in the
+ * error; when it cannot be kept, the error says the log is gone with the state dir.
+ */
+async function keepFailedSerial(host: Host, paths: VmPaths, e: ReadinessError): Promise<ReadinessError> {
+  const kept = failedSerialLog(paths);
+  try {
+    await host.files.writeTextAtomic(kept, (await host.files.readText(paths.serialLog, { noFollow: true })) ?? "", { mode: 0o600 });
+    return new ReadinessError(e.what, e.serialTail, `whole log kept in ${kept}`);
+  } catch {
+    return new ReadinessError(e.what, e.serialTail, `${paths.serialLog}, removed with the state dir`);
+  }
 }
 
 /** The launch spec from checked inputs (`seedIso`: the cloud-init seed built for them). Pure. */
@@ -61,7 +80,7 @@ async function observe(host: Host, inputs: Pick<QemuVmInputs, "nics" | "disks">)
 
 /**
  * The readiness wait of these inputs: a TCP target that is one of this VM's own user-mode forwards is accepted by QEMU
- * before the guest listens, so there a first byte from the guest is required. Pure.
+ * before the guest listens, so there a first byte from the guest is required unless `tcp.expectData` says otherwise. Pure.
  */
 export function readinessOf(i: QemuVmInputs): ReadinessSpec | undefined {
   const r = i.readiness;
@@ -69,7 +88,7 @@ export function readinessOf(i: QemuVmInputs): ReadinessSpec | undefined {
   const viaForward =
     r.tcp !== undefined &&
     i.nics.some((n) => n.type === "user" && n.hostForwards.some((f) => f.protocol === "tcp" && f.hostPort === r.tcp!.port && (f.hostAddress === r.tcp!.host || f.hostAddress === "0.0.0.0")));
-  return { serialPattern: r.serialPattern, tcp: r.tcp && { ...r.tcp, expectData: viaForward }, timeoutSeconds: r.timeoutSeconds };
+  return { serialPattern: r.serialPattern, tcp: r.tcp && { host: r.tcp.host, port: r.tcp.port, expectData: r.tcp.expectData ?? viaForward }, timeoutSeconds: r.timeoutSeconds };
 }
 
 function stateOf(inputs: QemuVmInputs, paths: VmPaths, meta: VmMeta, rt: VmRuntimeStatus | undefined, pid: number | undefined, seen: Observed): QemuVmState {
@@ -116,10 +135,12 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
       `a QEMU for "${inputs.name}" is running (pid ${orphan}) but its state dir ${paths.dir} is gone, so whose it is cannot be known; ` +
         `stop it (kill ${orphan}) or give this VM another name`,
     );
-  const spec = { ...specOf(inputs), accel: await resolveAccel(host, inputs.accel) };
+  // seedIso set: preflight checks that the tool building the seed is installed.
+  const spec = { ...specOf(inputs, inputs.cloudInit ? paths.seedIso : undefined), accel: await resolveAccel(host, inputs.accel) };
   const problems = await diagnoseWithSettle(host, spec, opts.portSettleMs ?? 0);
   if (problems.length) throw new PreflightError(problems);
   await host.files.remove(paths.dir); // leftovers of a VM of ours that is no longer running
+  await host.files.remove(failedSerialLog(paths)); // a failed start's log: stale once a new start begins
   await host.files.ensureDir(paths.dir, 0o700);
   let argv: string[] | undefined;
   let created: string[] = [];
@@ -152,9 +173,10 @@ async function startVm(host: Host, inputs: QemuVmInputs, opts: { portSettleMs?: 
     if (ready) await waitForReadiness(host, ready, paths.serialLog, pid);
     return stateOf(inputs, paths, meta, rt, pid, await observe(host, inputs));
   } catch (e) {
+    const err = e instanceof ReadinessError ? await keepFailedSerial(host, paths, e) : e;
     await undoStart(host, paths, argv);
     await removeCreated(host, created);
-    throw e;
+    throw err;
   }
 }
 
@@ -248,7 +270,9 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
   check: (olds, news) => {
     const r = checkWithSchema(qemuVmInputsSchema(stableMac), news);
     // With the previous inputs at hand, a shrink fails here, at preview, with its property path.
-    if (r.failures.length === 0 && Array.isArray(olds.disks) && Array.isArray(r.inputs.disks)) r.failures.push(...shrinkFailures(olds.disks as QemuVmInputs["disks"], r.inputs.disks));
+    // So is a changed overlay definition on the same path (its replace would remove the guest's disk).
+    if (r.failures.length === 0 && Array.isArray(olds.disks) && Array.isArray(r.inputs.disks))
+      r.failures.push(...shrinkFailures(olds.disks as QemuVmInputs["disks"], r.inputs.disks), ...overlayChangeFailures(olds.disks as QemuVmInputs["disks"], r.inputs.disks));
     return r;
   },
 
@@ -338,7 +362,10 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     const pid = (await findOurQemu(host.files, paths, meta)) ?? (meta ? undefined : await orphanRecorded(host, paths, olds.pid));
     if (pid !== undefined) await stopQemu(host, pid, paths.qmpSocket, (olds.stopTimeoutSeconds ?? 30) * 1000);
     await host.files.remove(paths.dir);
+    await host.files.remove(failedSerialLog(paths));
     host.invalidate(); // the taps went away with QEMU
-    await removeOverlays(host, olds.disks ?? []); // after QEMU is gone: never pull a disk from under a guest
+    // After QEMU is gone: never pull a disk from under a guest. A file that no longer backs onto its base is left in
+    // place (removeOverlays returns why; delete has no channel for warnings); one qemu-img cannot read fails delete.
+    await removeOverlays(host, olds.disks ?? []);
   },
 };

@@ -1,5 +1,6 @@
 import type { Host } from "../../host/host";
-import { ensureOverlay, removeOverlay, shrinkProblem, type OverlaySpec } from "../../host/qemu/overlay";
+import { ensureOverlay, rebaseArgv, removeOverlay, shrinkProblem, type OverlaySpec } from "../../host/qemu/overlay";
+import { formatArgv } from "../../host/runner/command-error";
 import { diskDriveId } from "../../host/qemu/qemu-argv";
 import { GIB } from "../../host/qemu/qemu-img";
 import { withQmp } from "../../host/qemu/qmp-client";
@@ -47,6 +48,42 @@ export function shrinkFailures(olds: readonly Partial<QemuVmDisk>[], news: reado
 }
 
 /**
+ * Check failures for an overlay whose definition changes while its path stays (check has the previous inputs): its
+ * `overlay` dropped (kept as a plain disk), or its `backingFile`/`backingFormat` changed. Either is a replace, whose
+ * delete removes the file by the old definition, so the guest's disk would be lost; refused unless the old disk
+ * already had `keepOnDelete: true`. Disks are matched by path. Pure.
+ */
+export function overlayChangeFailures(olds: readonly Partial<QemuVmDisk>[], news: readonly QemuVmDisk[]): CheckFailure[] {
+  const out: CheckFailure[] = [];
+  news.forEach((n, i) => {
+    const o = olds.find((d) => d.path === n.path);
+    if (!o?.overlay || o.keepOnDelete === true) return;
+    const before = o.overlay;
+    const keepFirst = `set keepOnDelete: true on this disk first (an update in place), then change it`;
+    if (!n.overlay) {
+      out.push({ property: `disks[${i}].overlay`, reason: `dropping it would remove ${n.path} (an overlay of ${before.backingFile}, removed on replace): to keep it as a plain disk, ${keepFirst}` });
+      return;
+    }
+    const fmt = n.overlay.backingFormat ?? before.backingFormat ?? "<format of the base>";
+    if (n.overlay.backingFile !== before.backingFile)
+      out.push({
+        property: `disks[${i}].overlay.backingFile`,
+        reason:
+          `changing it from ${before.backingFile} would remove ${n.path} (the replace deletes the overlay of the old base): ${keepFirst}; ` +
+          `if the base only moved, also rebase the overlay onto it (\`${formatArgv(rebaseArgv(n.path, n.overlay.backingFile, fmt))}\`, keeps its data)`,
+      });
+    else if (n.overlay.backingFormat !== before.backingFormat)
+      out.push({
+        property: `disks[${i}].overlay.backingFormat`,
+        reason:
+          `changing it would remove ${n.path} (the replace deletes the overlay): ${keepFirst}; ` +
+          `record the format in the overlay too (\`${formatArgv(rebaseArgv(n.path, n.overlay.backingFile, fmt))}\`, keeps its data)`,
+      });
+  });
+  return out;
+}
+
+/**
  * Ensure every overlay disk before QEMU starts (kept when it backs onto its base, grown offline, created when missing).
  * Returns the paths this call created. On failure, removes those and throws naming the disk.
  */
@@ -70,13 +107,22 @@ export async function removeCreated(host: Host, paths: readonly string[]): Promi
   for (const p of paths) await host.files.remove(p).catch(() => undefined);
 }
 
-/** On delete: remove the overlays not marked keepOnDelete (only while they still back onto their base). */
-export async function removeOverlays(host: Host, disks: readonly Partial<QemuVmDisk>[]): Promise<void> {
-  for (const d of disks) {
+/**
+ * On delete: remove the overlays not marked keepOnDelete, only while they still back onto their base. Returns why each
+ * file left in place is not ours; throws (naming the disk) when qemu-img cannot tell, e.g. a QEMU holds the image.
+ */
+export async function removeOverlays(host: Host, disks: readonly Partial<QemuVmDisk>[]): Promise<string[]> {
+  const left: string[] = [];
+  for (const [i, d] of disks.entries()) {
     if (!d.path || d.keepOnDelete) continue;
     const spec = overlayOf({ path: d.path, overlay: d.overlay });
-    if (spec) await removeOverlay(host.runner, host.files, spec);
+    if (!spec) continue;
+    const r = await removeOverlay(host.runner, host.files, spec).catch((e: unknown) => {
+      throw new Error(`disks[${i}] (${d.path}): not removed: ${messageOf(e)}`, { cause: e });
+    });
+    if (r.outcome === "not-ours") left.push(`disks[${i}]: left in place: ${r.reason}`);
   }
+  return left;
 }
 
 /** Overlay paths that no longer exist (refresh: files only, no process). */

@@ -106,7 +106,11 @@ function diskSchema() {
       /**
        * Make `path` a qcow2 overlay of a base image (`qemu-img create -f qcow2 -b <backingFile> -F <fmt> <path>`): the
        * guest's writes go to the overlay, the base stays unchanged. Removed on delete (and so on a replace) unless
-       * `keepOnDelete`. A plain disk (no `overlay`) is never created or removed.
+       * `keepOnDelete`, and only while it still backs onto `backingFile` (a file there that backs onto something else
+       * is left alone). A plain disk (no `overlay`) is never created or removed. Dropping `overlay` or changing its
+       * `backingFile`/`backingFormat` while `path` stays is refused unless the disk already has `keepOnDelete: true`
+       * (the replace would remove the guest's disk); after moving a base, rebase the overlay in place
+       * (`qemu-img rebase -u -b <new base> -F <format> <path>`).
        */
       overlay: overlaySchema().optional(),
       /** Keep the overlay file on delete and replace (default false: it is removed). Only for `overlay` disks. */
@@ -126,12 +130,25 @@ function cloudInitSchema() {
        * NoCloud seed. A secret: the SDK passes it as a Pulumi secret, and it never appears in argv, logs or errors.
        */
       userData: z.string({ required_error: "is required: the seed's user-data (e.g. a #cloud-config document)", invalid_type_error: "must be a string" }).max(MAX_USER_DATA, `must be at most ${MAX_USER_DATA} bytes`),
-      /** `meta-data`; default `instance-id: <vm name>-<hash of the seed's data>` and `local-hostname: <vm name>`. */
-      metaData: z.string({ invalid_type_error: "must be a string" }).max(65536, "must be at most 65536 characters").optional(),
+      /**
+       * `meta-data`; default `instance-id: <vm name>-<hash of the seed's data>` and `local-hostname: <vm name>`. When
+       * given it must set `instance-id` (check refuses it otherwise: without one cloud-init uses "nocloud" for every
+       * seed and never runs its per-instance modules again); change the id whenever the data change.
+       */
+      metaData: z
+        .string({ invalid_type_error: "must be a string" })
+        .max(65536, "must be at most 65536 characters")
+        .refine(hasInstanceId, 'must set instance-id (e.g. "instance-id: web-1"): without it cloud-init takes "nocloud" for every seed and never runs again for new data; change the id with the data, or leave metaData out for a default that does')
+        .optional(),
       /** `network-config` (cloud-init network config v1/v2 YAML); absent: the file is left out. */
       networkConfig: z.string({ invalid_type_error: "must be a string" }).max(65536, "must be at most 65536 characters").optional(),
     })
     .strict();
+}
+
+/** True when NoCloud meta-data (YAML, or JSON, which is YAML too) sets `instance-id`. Pure. */
+export function hasInstanceId(metaData: string): boolean {
+  return /(^|[{,])[ \t]*["']?instance-id["']?[ \t]*:/m.test(metaData);
 }
 
 /** Why `pattern` is not a usable serial readiness pattern, or undefined. Pure. */
@@ -148,8 +165,9 @@ function readinessSchema() {
   return z
     .object({
       /**
-       * A JavaScript regular expression matched against each line of the serial console log (`^`/`$` anchor a line;
-       * escape `.*+?()[]{}|^$\\` to match them literally), e.g. "login:" or "^QEMU-LAB-GUEST READY".
+       * A JavaScript regular expression matched against each line of the serial console log, once per line as lines
+       * arrive (`^`/`$` anchor a line; only a line's first 4096 characters are matched; escape `.*+?()[]{}|^$\\` to
+       * match them literally), e.g. "login:" or "^QEMU-LAB-GUEST READY".
        */
       serialPattern: z
         .string()
@@ -165,7 +183,21 @@ function readinessSchema() {
        * bridge, or a user-mode forward). Through one of this VM's own forwards QEMU accepts before the guest does,
        * so there the guest must also send a first byte (an SSH banner does); prefer `serialPattern` otherwise.
        */
-      tcp: z.object({ /** IPv4 address. */ host: ipv4Schema(), /** Port (1–65535). */ port: portSchema() }).strict().optional(),
+      tcp: z
+        .object({
+          /** IPv4 address. */
+          host: ipv4Schema(),
+          /** Port (1–65535). */
+          port: portSchema(),
+          /**
+           * Count the port as ready only once the peer sends a first byte (an SSH banner does). Default: true when
+           * host:port is one of this VM's own user-mode forwards (QEMU accepts those before the guest listens), else
+           * false (a connection is enough: a guest that speaks only after the client, like HTTP, needs false).
+           */
+          expectData: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
       /** How long create waits before failing (and stopping QEMU); default 120. */
       timeoutSeconds: z.number().int("must be an integer").min(1, "must be 1–3600").max(3600, "must be 1–3600").default(120),
     })
@@ -205,7 +237,10 @@ function rawInputsSchema() {
       cloudInit: cloudInitSchema().optional(),
       /**
        * What create (and an update that starts QEMU) waits for after QMP reports running; on timeout the VM is stopped,
-       * and the error shows the last 20 serial lines. Absent: create returns when QEMU runs. A change applies to the next start only.
+       * and the error shows the last 20 lines of the serial console, as the guest printed them (whatever it prints
+       * there, e.g. a password cloud-init generated, shows in the error). The whole log of the failed start is kept,
+       * mode 0600, as `<stateDir>/vms/<name>.failed-serial.log` (replaced by the next failed start, removed by a
+       * successful one and by delete). Absent: create returns when QEMU runs. A change applies to the next start only.
        */
       readiness: readinessSchema().optional(),
       /** ISO images attached as read-only CD-ROMs (e.g. virtio-win.iso). */
@@ -237,6 +272,15 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
         if (d.overlay && d.format !== undefined && d.format !== "qcow2") ctx.addIssue({ code: "custom", path: ["disks", i, "format"], message: 'must be "qcow2" (or left out) for an overlay disk' });
         if (d.overlay && d.overlay.backingFile === d.path) ctx.addIssue({ code: "custom", path: ["disks", i, "overlay", "backingFile"], message: "must differ from the disk's path (the base is never written)" });
         if (!d.overlay && d.keepOnDelete) ctx.addIssue({ code: "custom", path: ["disks", i, "keepOnDelete"], message: "applies only to overlay disks (a plain disk is never removed)" });
+      });
+      // A base must never change under its overlays, and one image must never be open twice.
+      v.disks.forEach((d, i) => {
+        const j = d.overlay ? diskPaths.get(d.overlay.backingFile) : undefined;
+        if (j !== undefined && j !== i) ctx.addIssue({ code: "custom", path: ["disks", i, "overlay", "backingFile"], message: `is the path of disks[${j}], which the guest writes: a base must never change under its overlay` });
+      });
+      v.cdroms.forEach((c, k) => {
+        const j = diskPaths.get(c);
+        if (j !== undefined) ctx.addIssue({ code: "custom", path: ["cdroms", k], message: `is the path of disks[${j}] (two drives on one image corrupt it)` });
       });
       const ids = new Map<string, number>();
       const macs = new Map<string, number>();
@@ -270,6 +314,7 @@ export function qemuVmInputsSchema(stableMacFor: (name: string, index: number) =
       const vmDir = qmpSocketProblem(v.host.stateDir, v.name) === undefined && VM_NAME.test(v.name) ? path.dirname(vmPaths(v.host.stateDir, v.name).qmpSocket) + "/" : undefined;
       v.disks.forEach((d, i) => {
         if (vmDir && (d.path + "/").startsWith(vmDir)) ctx.addIssue({ code: "custom", path: ["disks", i, "path"], message: `must not be inside the VM's state dir ${vmDir} (it is cleared on every start)` });
+        if (vmDir && d.overlay && (d.overlay.backingFile + "/").startsWith(vmDir)) ctx.addIssue({ code: "custom", path: ["disks", i, "overlay", "backingFile"], message: `must not be inside the VM's state dir ${vmDir} (it is cleared on every start)` });
       });
     });
 }
@@ -292,8 +337,10 @@ export interface QemuVmState extends QemuVmInputs {
   /** Each NIC's MAC, by position. */
   macs: string[];
   /**
-   * Each NIC's IPv4 addresses, by NIC position, where they can be known: a user-mode NIC's `10.0.2.15` (the first
-   * address slirp's DHCP gives; a guest configured statically may use another), a bridge NIC's from the leases and
+   * Each NIC's IPv4 addresses, by NIC position, where they can be known. A user-mode NIC: `10.0.2.15`, the address
+   * slirp's built-in DHCP server hands out (its first lease; a user NIC is a network of its own with the guest as its
+   * only client): the address the guest has when it configures the NIC by DHCP, always listed, not observed (a guest
+   * that configures the NIC statically or not at all does not have it). A bridge NIC: the addresses of the leases and
    * static hosts of DhcpServers on the same stateDir. An empty list: unknown.
    */
   ipAddresses: string[][];

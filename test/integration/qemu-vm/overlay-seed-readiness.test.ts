@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkAndCreate, checkAndUpdate, testContext } from "../../support/provider-harness";
@@ -10,17 +9,24 @@ import { isQemu, pollUntil } from "../../support/processes";
 import { withQmp } from "../../../provider/host/qemu/qmp-client";
 import { dhcpPaths } from "../../../provider/host/dnsmasq/dhcp-paths";
 import { makeProvider } from "../../../provider/kinds";
+import { nodeInNetns } from "../../../demo/banner";
+import { removeOverlay } from "../../../provider/host/qemu/overlay";
+import { ExecaRunner } from "../../../provider/host/runner/execa-runner";
+import { LocalFiles } from "../../../provider/host/files/local-files";
 
 const GIB = 1024 ** 3;
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const imageInfo = (file: string) => JSON.parse(sh(["qemu-img", "info", "--output=json", "-U", file])) as Record<string, unknown>;
 
-/** One connection attempt from inside `netns` (no retry): the first line the peer sends, or "" when refused/closed. */
+/**
+ * One connection attempt from inside `netns` (no retry, unlike demo/banner's connectForBanner: the guest must listen
+ * the moment create returns): the first line the peer sends, or "" when refused/closed.
+ */
 function bannerOnce(netns: string, host: string, port: number): Promise<string> {
   const code =
     `const s=require("net").connect(${port},${JSON.stringify(host)});let b="";s.setTimeout(3000,()=>s.destroy());` +
-    `s.on("data",d=>{b+=d;if(b.includes("\\n")){process.stdout.write(b.split("\\n")[0]);s.destroy();}});s.on("error",e=>process.stderr.write(e.message));`;
-  return new Promise((resolve) => execFile("ip", ["netns", "exec", netns, process.execPath, "-e", code], { encoding: "utf8", timeout: 10_000 }, (_e, stdout) => resolve(String(stdout).trimEnd())));
+    `s.on("data",d=>{b+=d;if(b.includes("\\n")){process.stdout.write(b.split("\\n")[0]);s.destroy();}});s.on("error",()=>{});`;
+  return nodeInNetns(netns, code).then((out) => out.trimEnd(), () => "");
 }
 
 /** Virtual size of drive `device` as the running QEMU reports it. */
@@ -127,6 +133,12 @@ describe("QemuVm overlays, cloud-init seed, readiness (real guest)", () => {
     expect(again).toContain("QEMU-LAB-TEST before=GUEST-WROTE-THISNT"); // the first boot's 16 bytes over the base's 18
     expect(again).toContain(`vda-sectors=${(2 * GIB) / 512} `);
 
+    // An overlay a QEMU holds is never taken for "not ours": qemu-img cannot lock it, so removing it fails, naming why.
+    await expect(removeOverlay(new ExecaRunner(), new LocalFiles(), { path: overlay, backingFile: base })).rejects.toThrow(
+      new RegExp(`cannot read the overlay ${overlay} \\(another QEMU has it open\\).*Failed to get shared "write" lock.*fix: another QEMU uses the image`, "s"),
+    );
+    expect(existsSync(overlay)).toBe(true);
+
     // A missing overlay reads as drift; on a running VM the diff replaces it.
     const hidden = `${overlay}.hidden`;
     sh(["mv", overlay, hidden]);
@@ -175,7 +187,8 @@ describe("QemuVm overlays, cloud-init seed, readiness (real guest)", () => {
     const web = {
       ...common,
       name: "web",
-      kernelArgs: guestKernelArgs({ listen: [8080], name: "web", ip: [{ iface: "eth0", address: "10.77.1.10/24" }], dhcp: false }),
+      // eth1 (the user NIC) by DHCP: ipAddresses lists what slirp hands out, which the guest then has.
+      kernelArgs: guestKernelArgs({ listen: [8080], name: "web", ip: [{ iface: "eth0", address: "10.77.1.10/24" }, { iface: "eth1", dhcp: true }], dhcp: false }),
       nics: [{ type: "bridge", bridge: "br0", mac }, { type: "user" }],
       readiness: { tcp: { host: "10.77.1.10", port: 8080 } },
     };
@@ -194,15 +207,31 @@ describe("QemuVm overlays, cloud-init seed, readiness (real guest)", () => {
     const { id, outs, banner } = (ready as PromiseFulfilledResult<Awaited<typeof webUp>>).value;
     expect(banner).toBe(expectedGuestBanner(8080, "web"));
     expect(outs.ipAddresses).toEqual([["10.77.1.10"], ["10.0.2.15"]]);
+    // The slirp address is listed, not observed: the guest's own report shows it took that lease on eth1.
+    const readyLine = await pollUntil(
+      async () => readFileSync(outs.serialLog, "utf8").split("\n").find((l) => l.includes(`${GUEST_READY_MARKER} name=web`)),
+      30_000,
+      () => "the guest never printed its READY line",
+    );
+    expect(readyLine).toMatch(/addrs=eth0=10\.77\.1\.10\/24,eth1=10\.0\.2\.15\/24/);
 
     expect(failed.status).toBe("rejected");
     const msg = ((failed as PromiseRejectedResult).reason as Error).message;
-    expect(msg).toMatch(/^QemuVm "never": create failed: not ready within readiness\.timeoutSeconds \(5 s\): no serial line matching \/THIS LINE NEVER APPEARS\/; last \d+ line\(s\) of the serial console \(.*serial\.log\):\n {2}\| /);
+    const kept = `${stateDir}/vms/never.failed-serial.log`;
+    expect(msg).toMatch(new RegExp(`^QemuVm "never": create failed: not ready within readiness\\.timeoutSeconds \\(5 s\\): no serial line matching /THIS LINE NEVER APPEARS/; last \\d+ line\\(s\\) of the serial console \\(whole log kept in ${kept}\\):\n {2}\\| `));
     const shown = msg.split("\n").filter((l) => l.startsWith("  | "));
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.length).toBeLessThanOrEqual(20);
     expect(qemuProcessesMentioning(`${stateDir}/vms/never/`)).toEqual([]);
     expect(existsSync(`${stateDir}/vms/never`)).toBe(false);
+    // The state dir (and its serial.log) is gone; the failed start's log is kept, private, with the lines shown.
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
+    const keptLines = readFileSync(kept, "utf8").replace(/\r/g, "").split("\n");
+    for (const l of shown.slice(0, -1)) expect(keptLines).toContain(l.slice(4));
+    expect(keptLines.some((k) => k.startsWith(shown[shown.length - 1]!.slice(4)))).toBe(true); // the last one may have grown
+    // delete of the never-created VM removes it too.
+    await p.delete!("never", { ...never, disks: [], cdroms: [] });
+    expect(existsSync(kept)).toBe(false);
 
     await p.delete!(id, outs);
     expect(qemuProcessesMentioning(stateDir)).toEqual([]);

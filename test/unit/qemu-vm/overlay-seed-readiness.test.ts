@@ -1,12 +1,12 @@
 import { parseQemuImgInfo, qemuImgCreateOverlayArgv, qemuImgInfoArgv, qemuImgResizeArgv } from "../../../provider/host/qemu/qemu-img";
 import { overlayMismatch, shrinkProblem } from "../../../provider/host/qemu/overlay";
 import { defaultMetaData, renderSeedFiles, xorrisoSeedArgv } from "../../../provider/host/qemu/cloud-init-seed";
-import { describeReadiness, lastSerialLines, serialMatches, tcpProbeScript } from "../../../provider/host/qemu/readiness";
+import { describeReadiness, lastSerialLines, SerialScanner, serialMatches, tcpProbeScript } from "../../../provider/host/qemu/readiness";
 import { nicAddressesFrom } from "../../../provider/host/qemu/nic-addresses";
 import { diffQemuVm } from "../../../provider/resources/qemu-vm/diff";
 import { qemuVmHandler, readinessOf } from "../../../provider/resources/qemu-vm/lifecycle";
 import { blockVirtualSize, overlayResizes } from "../../../provider/resources/qemu-vm/overlays";
-import type { QemuVmInputs, QemuVmState } from "../../../provider/resources/qemu-vm/schema";
+import { hasInstanceId, type QemuVmInputs, type QemuVmState } from "../../../provider/resources/qemu-vm/schema";
 import { FakeRunner } from "../../support/fake-runner";
 import { testContext } from "../../support/provider-harness";
 import { makeProvider } from "../../../provider/kinds";
@@ -97,6 +97,16 @@ describe("cloud-init seed", () => {
   });
 });
 
+test.each<[string, boolean]>([
+  ["instance-id: web-1\nlocal-hostname: web\n", true],
+  ["local-hostname: web\ninstance-id: web-1\n", true],
+  ['{"instance-id": "web-1", "local-hostname": "web"}', true],
+  ["{ local-hostname: web, instance-id: web-1 }", true],
+  ["local-hostname: web\n", false],
+  ["local-hostname: web # no instance-id: here\n", false],
+  ["  my-instance-id: x\n", false],
+])("meta-data %j sets instance-id: %s", (md, want) => expect(hasInstanceId(md)).toBe(want));
+
 describe("readiness", () => {
   const log = "SeaBIOS\r\nBooting\r\nQEMU-LAB-GUEST READY name=a listen=22\r\npartial";
   test.each<[string, boolean]>([
@@ -109,6 +119,25 @@ describe("readiness", () => {
     ["^READY", false],
     ["login:", false],
   ])("/%s/ -> %s", (pattern, want) => expect(serialMatches(log, pattern)).toBe(want));
+  test("only a line's first 4 KiB is matched (a long line cannot make a regex run long)", () => {
+    const long = "x".repeat(5000) + "READY\n";
+    expect([serialMatches(long, "READY"), serialMatches("x".repeat(4091) + "READY\n", "READY")]).toEqual([false, true]);
+  });
+  test("the scanner looks at each complete line once, re-tries the unterminated one, starts over on a truncated log", () => {
+    const sc = new SerialScanner("^READY$");
+    const seen: string[] = [];
+    const test = RegExp.prototype.test;
+    const spy = jest.spyOn(RegExp.prototype, "test").mockImplementation(function (this: RegExp, l: string) {
+      if (this.source === "^READY$") seen.push(l);
+      return test.call(this, l);
+    });
+    try {
+      expect([sc.feed("a\nb\nRE"), sc.feed("a\nb\nREA"), sc.feed("a\nb\nREADY\nc"), sc.feed("x\n")]).toEqual([false, false, true, false]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen).toEqual(["a", "b", "RE", "REA", "READY", "x"]); // a match ends the scan of that read
+  });
   test("the last 20 lines", () => {
     const text = Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\r\n") + "\r\n";
     expect(lastSerialLines(text)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 10}`));
@@ -126,6 +155,17 @@ describe("readiness", () => {
     expect(readinessOf(i)).toEqual({ serialPattern: undefined, tcp: { host: "127.0.0.1", port: 2222, expectData: true }, timeoutSeconds: 120 });
     const j = check({ ...ok, nics: [{ type: "bridge", bridge: "br0" }], readiness: { tcp: { host: "10.0.0.2", port: 22 }, timeoutSeconds: 5 } }).inputs;
     expect(readinessOf(j)).toEqual({ serialPattern: undefined, tcp: { host: "10.0.0.2", port: 22, expectData: false }, timeoutSeconds: 5 });
+  });
+  test.each<[string, boolean, boolean | undefined, boolean]>([
+    ["own forward, default: a byte", true, undefined, true],
+    ["own forward, expectData false: a connection (QEMU's accept counts)", true, false, false],
+    ["bridge address, default: a connection", false, undefined, false],
+    ["bridge address, expectData true: a byte (an SSH banner)", false, true, true],
+  ])("tcp.expectData: %s", (_t, viaForward, expectData, want) => {
+    const nics = viaForward ? [{ type: "user", hostForwards: [{ hostPort: 2222, guestPort: 22 }] }] : [{ type: "bridge", bridge: "br0" }];
+    const i = check({ ...ok, nics, readiness: { tcp: { host: viaForward ? "127.0.0.1" : "10.0.0.2", port: viaForward ? 2222 : 22, expectData } } });
+    expect(i.failures).toEqual([]);
+    expect(readinessOf(i.inputs)?.tcp?.expectData).toBe(want);
   });
 });
 
@@ -150,7 +190,11 @@ describe("QemuVm check: overlays, cloudInit, readiness", () => {
     ]],
     ["a disk inside the VM's state dir (cleared on every start)", { ...ok, host: { stateDir: "/s" }, disks: [{ path: "/s/vms/vm1/disk.qcow2", overlay: { backingFile: "/b" } }, { path: "/s/vms/vm10/d" }] }, [["disks[0].path", /must not be inside the VM's state dir \/s\/vms\/vm1\//]]],
     ["unknown overlay key", { ...ok, disks: [{ path: "/v/o", overlay: { backingFile: "/b", size: 3 } }] }, [["disks[0].overlay", /Unrecognized key.*size/]]],
-    ["cloudInit without userData", { ...ok, cloudInit: { metaData: "x" } }, [["cloudInit.userData", /is required/]]],
+    ["cloudInit without userData", { ...ok, cloudInit: { metaData: "instance-id: x" } }, [["cloudInit.userData", /is required/]]],
+    ["metaData without instance-id (cloud-init would take \"nocloud\" for every seed)", { ...ok, cloudInit: { userData: "U", metaData: "local-hostname: web\n" } }, [["cloudInit.metaData", /must set instance-id .*"nocloud" for every seed.*leave metaData out/]]],
+    ["a base inside the VM's state dir", { ...ok, host: { stateDir: "/s" }, disks: [{ path: "/v/o", overlay: { backingFile: "/s/vms/vm1/base.img" } }] }, [["disks[0].overlay.backingFile", /must not be inside the VM's state dir \/s\/vms\/vm1\//]]],
+    ["one disk's overlay as another's base", { ...ok, disks: [{ path: "/v/o", overlay: { backingFile: "/b/base" } }, { path: "/v/p", overlay: { backingFile: "/v/o" } }] }, [["disks[1].overlay.backingFile", /is the path of disks\[0\], which the guest writes/]]],
+    ["an overlay as a CD-ROM", { ...ok, disks: [{ path: "/v/o", overlay: { backingFile: "/b/base" } }], cdroms: ["/v/iso", "/v/o"] }, [["cdroms[1]", /is the path of disks\[0\] \(two drives on one image corrupt it\)/]]],
     ["cloudInit userData not a string, unknown key", { ...ok, cloudInit: { userData: 5, vendorData: "" } }, [["cloudInit.userData", /must be a string/], ["cloudInit", /Unrecognized key.*vendorData/]]],
     ["readiness with nothing to wait for", { ...ok, readiness: { timeoutSeconds: 5 } }, [["readiness", /serialPattern, tcp or both/]]],
     ["readiness pattern that does not compile", { ...ok, readiness: { serialPattern: "READY (" } }, [["readiness.serialPattern", /not a valid JavaScript regular expression.*Unterminated group.*escape/]]],
@@ -195,6 +239,10 @@ describe("QemuVm diff: overlays, cloudInit, readiness", () => {
     ["readiness removed: in place", { readiness: undefined }, {}, ["readiness"], []],
     ["overlay missing on a running VM: replace (QEMU writes to the unlinked file)", {}, { missingOverlays: ["/v/o"] }, [], ["disks"]],
     ["overlay missing on a stopped VM: the start recreates it", {}, { missingOverlays: ["/v/o"], status: "stopped" }, ["status"], []],
+    ["overlay missing on a paused VM: replace (update would resume a QEMU writing to the unlinked file)", {}, { missingOverlays: ["/v/o"], status: "paused" }, ["status"], ["disks"]],
+    ["overlay missing on a suspended VM: replace", {}, { missingOverlays: ["/v/o"], status: "suspended" }, ["status"], ["disks"]],
+    ["overlay missing on a crashed guest: the restart (a new QEMU) recreates it", {}, { missingOverlays: ["/v/o"], status: "internal-error" }, ["status"], []],
+    ["overlay missing on an orphan: the restart recreates it", {}, { missingOverlays: ["/v/o"], status: "orphaned" }, ["status"], []],
   ])("%s", (_t, newOver, oldOver, updates, replaces) => {
     const d = diffQemuVm({ ...state, ...oldOver }, { ...inputs, ...newOver });
     expect(d).toEqual({ changes: updates.length + replaces.length > 0, updates, replaces, deleteBeforeReplace: replaces.length > 0 });

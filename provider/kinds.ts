@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AutoNaming, toDynamicProvider } from "./dynamic/adapter";
 import type { ResourceContext, ResourceHandler } from "./resources/common/handler";
 import { IFNAME_MAX } from "./resources/common/naming";
+import { NAT_NAME_MAX } from "./host/nft/nat-model";
 
 // Why `any`: each kind's handler has its own input and state types; the adapter treats them alike.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -48,7 +49,7 @@ const KINDS = {
   },
   NetworkNat: {
     handler: () => (require("./resources/network-nat/lifecycle") as typeof import("./resources/network-nat/lifecycle")).networkNatHandler,
-    naming: { maxLength: 32 },
+    naming: { maxLength: NAT_NAME_MAX },
   },
 } satisfies Record<string, { handler: () => AnyHandler; naming: AutoNaming | undefined }>;
 /* eslint-enable @typescript-eslint/no-require-imports */

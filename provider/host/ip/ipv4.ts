@@ -66,3 +66,12 @@ export function ipv4IsHostOf(ip: string, n: Ipv4Network): boolean {
   if (v === undefined || v < n.first || v > n.last) return false;
   return n.prefix >= 31 || (v !== n.first && v !== n.last);
 }
+
+/** IPv4 loopback, `127.0.0.0/8`. */
+export const LOOPBACK_IPV4_NET = "127.0.0.0/8";
+
+/** True for an address in 127.0.0.0/8. Pure. */
+export function isLoopbackIpv4(ip: string): boolean {
+  const v = ipv4ToNumber(ip);
+  return v !== undefined && Math.floor(v / 2 ** 24) === 127;
+}

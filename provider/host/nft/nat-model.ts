@@ -3,15 +3,17 @@
  * so the plan and the host compare with plain equality. Pure data; knows nothing of Pulumi.
  */
 
+import { LOOPBACK_IPV4_NET } from "../ip/ipv4";
+
 /** A transport protocol a forward matches. */
 export type NatProtocol = "tcp" | "udp";
 
-/** A DNAT rule: `[ip daddr A | fib daddr type local] [ip daddr != 127.0.0.0/8] PROTO dport P dnat to T:Q`. */
+/** A DNAT rule: `[ip daddr A | fib daddr type local ip daddr != 127.0.0.0/8] PROTO dport P dnat to T:Q`. */
 export interface DnatRule {
   kind: "dnat";
   /** Only packets to this address (`ip daddr`); unset: every local address (`fib daddr type local`). */
   daddr?: string;
-  /** Loopback destinations are skipped (`ip daddr != 127.0.0.0/8`): the output chain's any-address rules. */
+  /** Loopback destinations are skipped (`ip daddr != 127.0.0.0/8`): the any-address rules. */
   notLoopback: boolean;
   protocol: NatProtocol;
   dport: number;
@@ -19,7 +21,21 @@ export interface DnatRule {
   toPort: number;
 }
 
-/** A masquerade rule: `ip saddr NET ip daddr != NET [oifname "IF"] masquerade`. */
+/**
+ * The exemption libvirt puts before its masquerade: `ip saddr NET ip daddr { 224.0.0.0/24, 255.255.255.255 }
+ * [oifname "IF"] return`, so a guest's local multicast and broadcast keep their source address.
+ */
+export interface ExemptRule {
+  kind: "exempt";
+  saddr: string;
+  oifname?: string;
+}
+
+/**
+ * A masquerade rule: `ip saddr NET ip daddr != NET [oifname "IF"] [meta l4proto { tcp, udp }] masquerade
+ * [to :1024-65535]`. With `unprivilegedPorts`, TCP and UDP only, their source ports mapped into 1024–65535 (libvirt's
+ * `--to-ports 1024-65535`); without, every protocol.
+ */
 export interface MasqueradeRule {
   kind: "masquerade";
   /** Source network, `a.b.c.d/len`. */
@@ -28,6 +44,18 @@ export interface MasqueradeRule {
   notDaddr: string;
   /** Only packets leaving through this interface. */
   oifname?: string;
+  /** TCP and UDP only, with source ports 1024–65535. */
+  unprivilegedPorts: boolean;
+}
+
+/**
+ * Hairpin NAT: `ip saddr NET ip daddr NET ct status dnat masquerade`. A guest reaching another guest (or itself)
+ * through a forwarded host port: the reply must come back through the host to be un-DNAT'ed, so the source becomes
+ * the host's address on the LAN.
+ */
+export interface HairpinRule {
+  kind: "hairpin";
+  net: string;
 }
 
 /** A rule the parser cannot map to one of ours (added or changed by hand): its `nft -j` expressions as JSON text. */
@@ -36,7 +64,7 @@ export interface OtherRule {
   expr: string;
 }
 
-export type NatRule = DnatRule | MasqueradeRule | OtherRule;
+export type NatRule = DnatRule | ExemptRule | MasqueradeRule | HairpinRule | OtherRule;
 
 /** A base chain and its rules, in the order nft lists them. */
 export interface NatChain {
@@ -49,9 +77,20 @@ export interface NatChain {
   rules: NatRule[];
 }
 
-/** A whole table: its chains in order. A table that is not there reads as no chains. */
+/**
+ * A whole table. A table that is not there reads as no chains. `flags` (`dormant` stops every rule of the table) and
+ * `foreign` (sets, maps, counters, ... added to our table, as `set NAME`) are empty in every plan: anything there is
+ * drift that the next update removes.
+ */
 export interface NatTable {
+  flags: string[];
+  foreign: string[];
   chains: NatChain[];
+}
+
+/** The table of a NetworkNat that has none on the host (deleted by hand): differs from every plan. */
+export function noNatTable(): NatTable {
+  return { flags: [], foreign: [], chains: [] };
 }
 
 /** One host port forwarded to a guest. */
@@ -74,6 +113,8 @@ export interface NatSpec {
 
 /** Prefix of every NetworkNat table: with the family it marks a table as one of ours. */
 export const NAT_TABLE_PREFIX = "qemu_lab_nat_";
+/** Longest NetworkNat name: the table is `qemu_lab_nat_<name>`, well inside nft's 256-byte table names. */
+export const NAT_NAME_MAX = 32;
 
 /** The nftables table of the NetworkNat named `name` (in family `ip`). Pure. */
 export function natTableName(name: string): string {
@@ -81,29 +122,39 @@ export function natTableName(name: string): string {
 }
 
 /** Loopback: a DNAT'ed connection from 127.0.0.1 would carry a source address the kernel refuses to route out. */
-export const LOOPBACK_NET = "127.0.0.0/8";
+export const LOOPBACK_NET = LOOPBACK_IPV4_NET;
 /** nft's `dstnat` and `srcnat` priorities. */
 const DSTNAT = -100;
 const SRCNAT = 100;
 
-function dnat(f: NatForward, output: boolean): DnatRule {
-  const rule: DnatRule = { kind: "dnat", notLoopback: output && f.hostAddress === undefined, protocol: f.protocol, dport: f.hostPort, toAddress: f.toAddress, toPort: f.toPort };
+function dnat(f: NatForward): DnatRule {
+  const rule: DnatRule = { kind: "dnat", notLoopback: f.hostAddress === undefined, protocol: f.protocol, dport: f.hostPort, toAddress: f.toAddress, toPort: f.toPort };
   if (f.hostAddress !== undefined) rule.daddr = f.hostAddress;
   return rule;
 }
 
 /**
  * The table a spec asks for. prerouting: DNAT for connections arriving on any interface; output: the same for
- * connections the host itself opens (except to loopback); postrouting: masquerade of the source network. Pure.
+ * connections the host itself opens; both skip 127.0.0.0/8 (a packet to loopback from outside is a spoof, and a
+ * loopback connection cannot be forwarded out). postrouting, as libvirt's NAT network does it
+ * (`LIBVIRT_PRT`): local multicast and broadcast exempt, then TCP/UDP masqueraded to ports 1024–65535, then
+ * everything else masqueraded; then hairpin NAT for guests reaching guests through a forwarded port. Pure.
  */
 export function planNatTable(spec: NatSpec): NatTable {
-  const masq: MasqueradeRule = { kind: "masquerade", saddr: spec.sourceCidr, notDaddr: spec.sourceCidr };
-  if (spec.outInterface !== undefined) masq.oifname = spec.outInterface;
+  const oif = spec.outInterface !== undefined ? { oifname: spec.outInterface } : {};
+  const exempt: ExemptRule = { kind: "exempt", saddr: spec.sourceCidr, ...oif };
+  const masq = (unprivilegedPorts: boolean): MasqueradeRule => ({ kind: "masquerade", saddr: spec.sourceCidr, notDaddr: spec.sourceCidr, ...oif, unprivilegedPorts });
+  const rules = spec.forwards.map(dnat);
   return {
+    flags: [],
+    foreign: [],
     chains: [
-      { name: "prerouting", type: "nat", hook: "prerouting", priority: DSTNAT, policy: "accept", rules: spec.forwards.map((f) => dnat(f, false)) },
-      { name: "output", type: "nat", hook: "output", priority: DSTNAT, policy: "accept", rules: spec.forwards.map((f) => dnat(f, true)) },
-      { name: "postrouting", type: "nat", hook: "postrouting", priority: SRCNAT, policy: "accept", rules: [masq] },
+      { name: "prerouting", type: "nat", hook: "prerouting", priority: DSTNAT, policy: "accept", rules },
+      { name: "output", type: "nat", hook: "output", priority: DSTNAT, policy: "accept", rules: spec.forwards.map(dnat) },
+      {
+        name: "postrouting", type: "nat", hook: "postrouting", priority: SRCNAT, policy: "accept",
+        rules: [exempt, masq(true), masq(false), { kind: "hairpin", net: spec.sourceCidr }],
+      },
     ],
   };
 }

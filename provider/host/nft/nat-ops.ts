@@ -1,32 +1,53 @@
 import type { Host } from "../host";
-import { isFailure } from "../runner/command-error";
+import { isFailure, type CommandError } from "../runner/command-error";
 import { NAT_TABLE_PREFIX, type NatTable } from "./nat-model";
-import { parseNatTable, parseTableComment, parseTableNames } from "./nat-parse";
+import { parseNatTable, parseTableHeader, parseTableNames } from "./nat-parse";
 import { renderNatTable, renderNatTableDelete } from "./nat-render";
 
 /** Bound on one nft or sysctl run: they touch only the kernel, so a longer run is a hung host. */
 export const NFT_TIMEOUT_MS = 15_000;
-const IP_FORWARD = "net.ipv4.ip_forward";
+
+/**
+ * True when the failure is nft's own "no such table" (`Error: No such file or directory`, after a `/dev/stdin:1:17-30: `
+ * position and as `Error: Could not process rule: No such file or directory` for `nft -f`), not a command that never
+ * ran (`exec of "nft" failed: No such file or directory` from `ip netns exec`) nor a namespace that is gone. Pure.
+ */
+export function isTableGone(e: unknown): e is CommandError {
+  return (
+    isFailure(e, "not-found") &&
+    /(^|: )Error: (Could not process rule: )?No such file or directory\b/m.test(e.stderr) &&
+    !/exec of .* failed/i.test(e.stderr) &&
+    !/cannot open network namespace/i.test(e.stderr)
+  );
+}
+
+/** `nft list table` text (it carries the comment and flags that -j gets wrong), or undefined when there is no such table. */
+async function listTableText(host: Host, tableName: string): Promise<string | undefined> {
+  try {
+    return (await host.exec(["nft", "list", "table", "ip", tableName], { timeoutMs: NFT_TIMEOUT_MS })).stdout;
+  } catch (e) {
+    if (isTableGone(e)) return undefined;
+    throw e;
+  }
+}
 
 /** The table as our model, or undefined when the namespace has no such table. */
 export async function readNatTable(host: Host, tableName: string): Promise<NatTable | undefined> {
+  const text = await listTableText(host, tableName);
+  if (text === undefined) return undefined;
   try {
     const r = await host.exec(["nft", "-j", "list", "table", "ip", tableName], { timeoutMs: NFT_TIMEOUT_MS });
-    return parseNatTable(r.stdout, tableName);
+    return parseNatTable(r.stdout, tableName, parseTableHeader(text));
   } catch (e) {
-    if (isFailure(e, "not-found") && /no such file or directory/i.test(e.stderr) && !/cannot open network namespace/i.test(e.stderr)) return undefined;
+    if (isTableGone(e)) return undefined;
     throw e;
   }
 }
 
 /** The table's `comment`, or undefined (none, or no such table). */
 export async function readNatTableComment(host: Host, tableName: string): Promise<string | undefined> {
-  try {
-    return parseTableComment((await host.exec(["nft", "list", "table", "ip", tableName], { timeoutMs: NFT_TIMEOUT_MS })).stdout);
-  } catch (e) {
-    if (isFailure(e, "not-found") && !/cannot open network namespace/i.test(e.stderr)) return undefined;
-    throw e;
-  }
+  const text = await listTableText(host, tableName);
+  return text === undefined ? undefined : parseTableHeader(text).comment;
 }
 
 /** Replace the table with `table` in one atomic transaction (`nft -f -`). */
@@ -39,7 +60,7 @@ export async function deleteNatTable(host: Host, tableName: string): Promise<voi
   try {
     await host.exec(["nft", "-f", "-"], { input: renderNatTableDelete(tableName), timeoutMs: NFT_TIMEOUT_MS });
   } catch (e) {
-    if (isFailure(e, "not-found") && !/cannot open network namespace/i.test(e.stderr)) return;
+    if (isTableGone(e)) return;
     throw e;
   }
 }
@@ -48,19 +69,6 @@ export async function deleteNatTable(host: Host, tableName: string): Promise<voi
 export async function listNatTables(host: Host): Promise<string[]> {
   const r = await host.exec(["nft", "-j", "list", "tables", "ip"], { timeoutMs: NFT_TIMEOUT_MS });
   return parseTableNames(r.stdout).filter((n) => n.startsWith(NAT_TABLE_PREFIX));
-}
-
-/** `net.ipv4.ip_forward` of the namespace (/proc/sys/net is per namespace: read from inside it). */
-export async function readIpForward(host: Host): Promise<boolean> {
-  const out = (await host.exec(["sysctl", "-n", IP_FORWARD], { timeoutMs: NFT_TIMEOUT_MS })).stdout.trim();
-  if (out !== "0" && out !== "1") throw new Error(`sysctl -n ${IP_FORWARD} printed ${JSON.stringify(out)}, not 0 or 1`);
-  return out === "1";
-}
-
-/** Set `net.ipv4.ip_forward` in the namespace and re-read it: fails when the kernel does not keep the value. */
-export async function setIpForward(host: Host, on: boolean): Promise<void> {
-  await host.exec(["sysctl", "-w", `${IP_FORWARD}=${on ? 1 : 0}`], { timeoutMs: NFT_TIMEOUT_MS });
-  if ((await readIpForward(host)) !== on) throw new Error(`${IP_FORWARD} did not stay ${on ? 1 : 0} after sysctl -w`);
 }
 
 /** True when the failure says the namespace itself is gone (`ip netns exec` could not enter it). */

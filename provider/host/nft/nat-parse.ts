@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DnatRule, MasqueradeRule, NatChain, NatRule, NatTable } from "./nat-model";
+import type { DnatRule, ExemptRule, HairpinRule, MasqueradeRule, NatChain, NatRule, NatTable } from "./nat-model";
 
 // Schemas are built on demand (never module-level zod instances: they must not be captured by serialized closures).
 
@@ -8,7 +8,7 @@ function payload(protocol: z.ZodTypeAny, field: string) {
 }
 
 /** `{"match": {op, left, right}}` with the given parts, nothing else. */
-function match(op: "==" | "!=", left: z.ZodTypeAny, right: z.ZodTypeAny) {
+function match(op: "==" | "!=" | "in", left: z.ZodTypeAny, right: z.ZodTypeAny) {
   return z.object({ match: z.object({ op: z.literal(op), left, right }).strict() }).strict();
 }
 
@@ -33,6 +33,16 @@ function exprSchemas() {
     daddrNotNet: match("!=", payload(ip, "daddr"), networkSchema()),
     oifname: match("==", z.object({ meta: z.object({ key: z.literal("oifname") }).strict() }).strict(), z.string()),
     masquerade: z.object({ masquerade: z.null() }).strict(),
+    masqueradePorts: z.object({ masquerade: z.object({ port: z.object({ range: z.tuple([z.literal(1024), z.literal(65535)]) }).strict() }).strict() }).strict(),
+    l4TcpUdp: match("==", z.object({ meta: z.object({ key: z.literal("l4proto") }).strict() }).strict(), z.object({ set: z.tuple([z.literal("tcp"), z.literal("udp")]) }).strict()),
+    daddrExempt: match(
+      "==",
+      payload(ip, "daddr"),
+      z.object({ set: z.tuple([z.object({ prefix: z.object({ addr: z.literal("224.0.0.0"), len: z.literal(24) }).strict() }).strict(), z.literal("255.255.255.255")]) }).strict(),
+    ),
+    ret: z.object({ return: z.null() }).strict(),
+    daddrNet: match("==", payload(ip, "daddr"), networkSchema()),
+    ctDnat: match("in", z.object({ ct: z.object({ key: z.literal("status") }).strict() }).strict(), z.literal("dnat")),
   };
 }
 
@@ -72,40 +82,99 @@ function asMasquerade(expr: readonly unknown[], s: Exprs): MasqueradeRule | unde
   const saddr = c.take(s.saddrNet);
   const notDaddr = c.take(s.daddrNotNet);
   const oif = c.take(s.oifname);
-  const masq = c.take(s.masquerade);
+  const l4 = c.take(s.l4TcpUdp);
+  const masq = l4 ? c.take(s.masqueradePorts) : c.take(s.masquerade);
   if (!saddr || !notDaddr || !masq || !c.done) return undefined;
-  const rule: MasqueradeRule = { kind: "masquerade", saddr: saddr.match.right, notDaddr: notDaddr.match.right };
+  const rule: MasqueradeRule = { kind: "masquerade", saddr: saddr.match.right, notDaddr: notDaddr.match.right, unprivilegedPorts: l4 !== undefined };
   if (oif) rule.oifname = oif.match.right;
   return rule;
+}
+
+function asExempt(expr: readonly unknown[], s: Exprs): ExemptRule | undefined {
+  const c = new ExprCursor(expr);
+  const saddr = c.take(s.saddrNet);
+  const daddr = c.take(s.daddrExempt);
+  const oif = c.take(s.oifname);
+  const ret = c.take(s.ret);
+  if (!saddr || !daddr || !ret || !c.done) return undefined;
+  const rule: ExemptRule = { kind: "exempt", saddr: saddr.match.right };
+  if (oif) rule.oifname = oif.match.right;
+  return rule;
+}
+
+function asHairpin(expr: readonly unknown[], s: Exprs): HairpinRule | undefined {
+  const c = new ExprCursor(expr);
+  const saddr = c.take(s.saddrNet);
+  const daddr = c.take(s.daddrNet);
+  const ct = c.take(s.ctDnat);
+  const masq = c.take(s.masquerade);
+  // One network on both sides: another pair is a hand edit, kept as "other".
+  if (!saddr || !daddr || !ct || !masq || !c.done || saddr.match.right !== daddr.match.right) return undefined;
+  return { kind: "hairpin", net: saddr.match.right };
 }
 
 /** One rule's expressions as our model; a rule we did not write (another shape, a comment) is kept as "other". Pure. */
 export function parseNatRule(expr: readonly unknown[], comment?: string): NatRule {
   const s = exprSchemas();
-  const ours = comment === undefined ? (asDnat(expr, s) ?? asMasquerade(expr, s)) : undefined;
+  const ours = comment === undefined ? (asDnat(expr, s) ?? asExempt(expr, s) ?? asMasquerade(expr, s) ?? asHairpin(expr, s)) : undefined;
   return ours ?? { kind: "other", expr: JSON.stringify(comment === undefined ? expr : { expr, comment }) };
 }
 
+/** The listing's objects: ours by their key, and any other object of a table (set, map, counter, ...) by name. */
 function listingSchema() {
   const chain = z.object({ table: z.string(), name: z.string(), type: z.string().optional(), hook: z.string().optional(), prio: z.number().optional(), policy: z.string().optional() });
   const rule = z.object({ table: z.string(), chain: z.string(), expr: z.array(z.unknown()), comment: z.string().optional() });
+  const ours = new Set(["chain", "rule", "table", "metainfo"]);
+  const object = z
+    .record(z.object({ table: z.string(), name: z.string() }).passthrough())
+    .refine((o) => Object.keys(o).length === 1 && !ours.has(Object.keys(o)[0]!), "an object that is not a chain, rule, table or metainfo, in the wrong shape")
+    .transform((o) => Object.entries(o).map(([key, v]) => ({ key, table: v.table, name: v.name }))[0]!);
   return z.object({
     nftables: z.array(
       z.union([
-        z.object({ chain }),
-        z.object({ rule }),
-        z.object({ table: z.object({ family: z.string(), name: z.string() }) }),
-        z.object({ metainfo: z.unknown() }),
+        z.object({ chain }).strict(),
+        z.object({ rule }).strict(),
+        // nft 1.0.6 prints `flags` with a wrong value (the family or the table name): its presence is what counts.
+        z.object({ table: z.object({ family: z.string(), name: z.string(), flags: z.unknown().optional() }) }).strict(),
+        z.object({ metainfo: z.object({}).passthrough() }).strict(),
+        object.transform((o) => ({ other: o })),
       ]),
     ),
   });
 }
 
+/** What `nft list table` (text) shows of a table itself: its comment and flags (`nft -j` 1.0.6 gets both wrong). */
+export interface TableHeader {
+  comment?: string;
+  flags: string[];
+}
+
 /**
- * `nft -j list table ip NAME` as our model: chains in the order listed, each with its rules. A chain that is not a base
- * chain reads with empty type/hook, so it differs from any plan. Throws, naming the problem, on output of another shape. Pure.
+ * The header of a table in `nft list table` text: the lines one tab in, before its first chain, set or other object:
+ * `comment "..."` and `flags a,b` in any order. Pure.
  */
-export function parseNatTable(json: string, tableName: string): NatTable {
+export function parseTableHeader(text: string): TableHeader {
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => /^table \S+ \S+ \{$/.test(l));
+  const header: TableHeader = { flags: [] };
+  if (start < 0) return header;
+  for (const line of lines.slice(start + 1)) {
+    if (/^\t\S.*\{$/.test(line) || line === "}") break;
+    const comment = /^\tcomment "((?:[^"\\]|\\.)*)"$/.exec(line);
+    if (comment) header.comment = comment[1];
+    const flags = /^\tflags (\S+)$/.exec(line);
+    if (flags) header.flags = flags[1]!.split(",");
+  }
+  return header;
+}
+
+/**
+ * `nft -j list table ip NAME` as our model: flags (from `header`, the text listing: nft -j 1.0.6 misprints them; a
+ * flag -j shows that the text lacks reads as "unknown"), chains in the order listed, each with its rules, and any
+ * other object of the table by `KIND NAME`. A chain that is not a base chain reads with empty type/hook, so it
+ * differs from any plan. Throws, naming the problem, on output of another shape. Pure.
+ */
+export function parseNatTable(json: string, tableName: string, header: TableHeader = { flags: [] }): NatTable {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -115,11 +184,15 @@ export function parseNatTable(json: string, tableName: string): NatTable {
   const r = listingSchema().safeParse(raw);
   if (!r.success) throw new Error(`unexpected nft -j output: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const chains: NatChain[] = [];
+  const foreign: string[] = [];
+  let flagged = false;
   for (const item of r.data.nftables) {
     if ("chain" in item && item.chain.table === tableName) {
       const c = item.chain;
       chains.push({ name: c.name, type: c.type ?? "", hook: c.hook ?? "", priority: c.prio ?? 0, policy: c.policy ?? "", rules: [] });
     }
+    if ("table" in item && item.table.name === tableName && item.table.flags !== undefined) flagged = true;
+    if ("other" in item && item.other.table === tableName) foreign.push(`${item.other.key} ${item.other.name}`);
   }
   for (const item of r.data.nftables) {
     if (!("rule" in item) || item.rule.table !== tableName) continue;
@@ -127,7 +200,8 @@ export function parseNatTable(json: string, tableName: string): NatTable {
     if (!chain) throw new Error(`nft -j lists a rule of chain "${item.rule.chain}" before (or without) the chain itself`);
     chain.rules.push(parseNatRule(item.rule.expr, item.rule.comment));
   }
-  return { chains };
+  const flags = header.flags.length > 0 ? [...header.flags] : flagged ? ["unknown"] : [];
+  return { flags, foreign, chains };
 }
 
 /** Names of the `ip` tables in `nft -j list tables` output. Pure. */
@@ -139,10 +213,4 @@ export function parseTableNames(json: string, family = "ip"): string[] {
     const t = table.safeParse(i.table);
     return t.success && t.data.family === family ? [t.data.name] : [];
   });
-}
-
-/** The `comment "..."` of a table from `nft list table` text (nft 1.0.6 leaves table comments out of -j output). Pure. */
-export function parseTableComment(text: string): string | undefined {
-  const m = /^table [^\n]*\{\n[ \t]*comment "((?:[^"\\]|\\.)*)"[ \t]*$/m.exec(text);
-  return m?.[1];
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { IFNAME_CHARS, IFNAME_MAX } from "../../host/ip/ifname";
 
 /** Linux's limit on a path (PATH_MAX, with its NUL). */
 export const PATH_MAX = 4095;
 
-/** Linux's limit on interface names (IFNAMSIZ - 1). */
-export const IFNAME_MAX = 15;
+// Defined in the host layer (nft and ip use it too); kept here for the resources that import it from naming.
+export { IFNAME_MAX };
 
 /** Interface names: 1–15 chars, none of `/`, `:`, whitespace, newline; not `.`/`..`; printable ASCII only. */
 export function interfaceNameSchema() {
@@ -13,7 +14,7 @@ export function interfaceNameSchema() {
     .string()
     .min(1, "must not be empty")
     .max(IFNAME_MAX, `must be at most ${IFNAME_MAX} characters (Linux's interface name limit)`)
-    .regex(/^[A-Za-z0-9_.@+-]+$/, "may contain only letters, digits and _ . @ + - (no '/', ':', whitespace or newline)")
+    .regex(IFNAME_CHARS, "may contain only letters, digits and _ . @ + - (no '/', ':', whitespace or newline)")
     .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");
 }
 

@@ -1,23 +1,16 @@
 import { z } from "zod";
-import { isIpv4 } from "../../host/ip/ipv4";
 import { parseCidr } from "../../host/ip/cidr-list";
-import { formatIpv4Network, ipv4NetworkOf, ipv4ToNumber } from "../../host/ip/ipv4";
-import type { NatTable } from "../../host/nft/nat-model";
+import { formatIpv4Network, ipv4InNetwork, ipv4NetworkOf, ipv4ToNumber, isIpv4, isLoopbackIpv4 } from "../../host/ip/ipv4";
+import { NAT_NAME_MAX, type NatTable } from "../../host/nft/nat-model";
 import { hostSchema } from "../common/host-schema";
 import { interfaceNameSchema } from "../common/naming";
 import { ipv4Schema, portSchema } from "../common/value-schemas";
 
-/** Longest NetworkNat name: the table is `qemu_lab_nat_<name>`, well inside nft's 256-byte table names. */
-export const NAT_NAME_MAX = 32;
 /** Most forwards one NetworkNat takes: each is two rules (prerouting and output), and the state records them all. */
 export const NAT_FORWARDS_MAX = 64;
 
-/** An IPv4 address as four numbers. Pure. */
-function octets(a: string): number[] {
-  return a.split(".").map(Number);
-}
-
-const isLoopback = (a: string): boolean => octets(a)[0] === 127;
+/** The first octet of a valid IPv4 address. Pure. */
+const firstOctet = (a: string): number => Math.floor(ipv4ToNumber(a)! / 2 ** 24);
 
 /**
  * Why `text` is not a network a NetworkNat can masquerade, or undefined when it is. Strict: the address must be the
@@ -43,16 +36,16 @@ export function sourceCidrError(text: string): string | undefined {
 /** Why a valid IPv4 address cannot be a forward's host address, or undefined. Pure. */
 function hostAddressError(a: string): string | undefined {
   if (a === "0.0.0.0") return "must not be 0.0.0.0: omit hostAddress to forward from every local address";
-  if (octets(a)[0] === 0) return "must not be in 0.0.0.0/8 (\"this network\", never a destination): use one of the host's addresses or omit hostAddress";
-  if (isLoopback(a))
+  if (firstOctet(a) === 0) return "must not be in 0.0.0.0/8 (\"this network\", never a destination): use one of the host's addresses or omit hostAddress";
+  if (isLoopbackIpv4(a))
     return "must not be a loopback address: packets from the network never arrive at 127.0.0.0/8, and a loopback connection cannot be forwarded out; use one of the host's addresses or omit hostAddress";
   return undefined;
 }
 
 /** Why a valid IPv4 address cannot be a forward's guest address, or undefined. Pure. */
 function toAddressError(a: string): string | undefined {
-  if (octets(a)[0] === 0 || isLoopback(a)) return "must be a guest's address, not in 0.0.0.0/8 or a loopback address";
-  if (octets(a)[0]! >= 224) return "must be a unicast address (not multicast, reserved or broadcast)";
+  if (firstOctet(a) === 0 || isLoopbackIpv4(a)) return "must be a guest's address, not in 0.0.0.0/8 or a loopback address";
+  if (firstOctet(a) >= 224) return "must be a unicast address (not multicast, reserved or broadcast)";
   return undefined;
 }
 
@@ -77,7 +70,7 @@ export function natForwardSchema() {
       hostAddress: ipv4Schema().superRefine(firstFailure(hostAddressError)).optional(),
       /** The host port (1–65535). */
       hostPort: portSchema(),
-      /** The guest's address (IPv4) the connections go to. */
+      /** The guest's address (IPv4) the connections go to: inside `sourceCidr`, so its replies come back through this NAT. */
       toAddress: ipv4Schema().superRefine(firstFailure(toAddressError)),
       /** The guest's port (1–65535). */
       toPort: portSchema(),
@@ -140,7 +133,19 @@ export function networkNatInputsSchema() {
       /** Where the NAT lives: its network namespace (default: the root namespace). */
       host: hostSchema(),
     })
-    .strict();
+    .strict()
+    .superRefine((inputs, ctx) => {
+      const net = ipv4NetworkOf(inputs.sourceCidr);
+      if ("error" in net) return;
+      inputs.forwards.forEach((f, i) => {
+        if (!isIpv4(f.toAddress) || toAddressError(f.toAddress) || ipv4InNetwork(f.toAddress, net)) return; // one reason per input
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["forwards", i, "toAddress"],
+          message: `must be inside sourceCidr ${inputs.sourceCidr}: a guest elsewhere would answer from its own address, not back through this NAT`,
+        });
+      });
+    });
 }
 
 /** Inputs after check. */
@@ -151,12 +156,16 @@ export interface NetworkNatState extends NetworkNatInputs {
   /** The nftables table (family ip) holding the rules, in `host.netns`. */
   table: string;
   /**
-   * The table as read from the host (`nft -j`): its chains and rules. A rule removed or changed by hand, or a table
-   * deleted by hand (no chains), shows here after a refresh; the next `up` writes the table again.
+   * The table as read from the host (`nft -j`): its flags, any set/map/counter added to it, its chains and rules. A
+   * rule removed or changed by hand, a dormant flag, an added set, or a table deleted by hand (no chains) shows here
+   * after a refresh; the next `up` writes the table again.
    */
   ruleset: NatTable;
   /** `net.ipv4.ip_forward` in the namespace, as read. */
   ipForward: boolean;
-  /** True when this NAT turned ip_forward on: delete turns it off again, unless another NetworkNat remains in the namespace. */
+  /**
+   * True when this NAT turned ip_forward on. Whichever NetworkNat of the namespace goes last turns it off again, when
+   * any of them turned it on (a claim under /run/qemu-lab/ip-forward records that).
+   */
   ipForwardChanged: boolean;
 }

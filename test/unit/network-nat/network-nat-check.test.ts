@@ -41,6 +41,11 @@ describe("NetworkNat check", () => {
     ["toAddress loopback", { ...base, forwards: [fwd({ toAddress: "127.0.0.1" })] }, [{ property: "forwards[0].toAddress", reason: /guest's address/ }]],
     ["toAddress in 0.0.0.0/8", { ...base, forwards: [fwd({ toAddress: "0.0.0.1" })] }, [{ property: "forwards[0].toAddress", reason: /not in 0\.0\.0\.0\/8/ }]],
     ["hostAddress in 0.0.0.0/8", { ...base, forwards: [fwd({ hostAddress: "0.1.2.3" })] }, [{ property: "forwards[0].hostAddress", reason: /0\.0\.0\.0\/8/ }]],
+    [
+      "toAddress outside sourceCidr (its replies would not come back through the NAT)",
+      { ...base, forwards: [fwd(), fwd({ hostPort: 2223, toAddress: "10.0.0.5" })] },
+      [{ property: "forwards[1].toAddress", reason: /must be inside sourceCidr 192\.168\.122\.0\/24/ }],
+    ],
     ["toAddress multicast", { ...base, forwards: [fwd({ toAddress: "239.1.1.1" })] }, [{ property: "forwards[0].toAddress", reason: /unicast/ }]],
     ["hostAddress 0.0.0.0", { ...base, forwards: [fwd({ hostAddress: "0.0.0.0" })] }, [{ property: "forwards[0].hostAddress", reason: /omit hostAddress/ }]],
     ["hostAddress loopback", { ...base, forwards: [fwd({ hostAddress: "127.0.0.1" })] }, [{ property: "forwards[0].hostAddress", reason: /loopback/ }]],
@@ -76,7 +81,8 @@ describe("NetworkNat check", () => {
   test.each<[string, Record<string, unknown>]>([
     ["one port on tcp and on udp", { ...base, forwards: [fwd(), fwd({ protocol: "udp" })] }],
     ["one port on two host addresses", { ...base, forwards: [fwd({ hostAddress: "10.0.0.1" }), fwd({ hostAddress: "10.0.0.2" })] }],
-    ["a /32 source", { ...base, sourceCidr: "10.0.0.7/32" }],
+    ["a /32 source", { ...base, sourceCidr: "10.0.0.7/32", forwards: [fwd({ toAddress: "10.0.0.7" })] }],
+    ["toAddress the last address of sourceCidr", { ...base, forwards: [fwd({ toAddress: "192.168.122.255" })] }],
     ["a /1 source", { ...base, sourceCidr: "128.0.0.0/1" }],
     ["64 forwards", { ...base, forwards: Array.from({ length: NAT_FORWARDS_MAX }, (_, i) => fwd({ hostPort: 1000 + i })) }],
     ["unknown sourceCidr in preview", { ...base, sourceCidr: UNKNOWN }],

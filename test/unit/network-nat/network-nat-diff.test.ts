@@ -1,4 +1,4 @@
-import { planNatTable } from "../../../provider/host/nft/nat-model";
+import { noNatTable, planNatTable } from "../../../provider/host/nft/nat-model";
 import { diffNetworkNat } from "../../../provider/resources/network-nat/diff";
 import type { NetworkNatInputs, NetworkNatState } from "../../../provider/resources/network-nat/schema";
 import { UNKNOWN } from "../../../provider/resources/common/unknown";
@@ -10,7 +10,7 @@ const inputs: NetworkNatInputs = {
   host: { netns: "router" },
 };
 const olds: NetworkNatState = { ...inputs, table: "qemu_lab_nat_lab", ruleset: planNatTable(inputs), ipForward: true, ipForwardChanged: true };
-const withoutRule = { chains: olds.ruleset.chains.map((c) => (c.name === "output" ? { ...c, rules: [] } : c)) };
+const withoutRule = { ...olds.ruleset, chains: olds.ruleset.chains.map((c) => (c.name === "output" ? { ...c, rules: [] } : c)) };
 
 describe("NetworkNat diff", () => {
   test.each<[string, Partial<NetworkNatState>, Partial<NetworkNatInputs>, { updates: string[]; replaces: string[] }]>([
@@ -20,7 +20,9 @@ describe("NetworkNat diff", () => {
     ["a forward more", {}, { forwards: [...inputs.forwards, { protocol: "udp", hostPort: 53, toAddress: "192.168.122.10", toPort: 53 }] }, { updates: ["forwards", "ruleset"], replaces: [] }],
     ["forwards reordered", { forwards: [...inputs.forwards, { protocol: "udp", hostPort: 53, toAddress: "192.168.122.10", toPort: 53 }] }, { forwards: [{ protocol: "udp", hostPort: 53, toAddress: "192.168.122.10", toPort: 53 }, ...inputs.forwards] }, { updates: ["forwards", "ruleset"], replaces: [] }],
     ["a rule deleted by hand (refreshed)", { ruleset: withoutRule }, {}, { updates: ["ruleset"], replaces: [] }],
-    ["the table deleted by hand (refreshed)", { ruleset: { chains: [] } }, {}, { updates: ["ruleset"], replaces: [] }],
+    ["the table deleted by hand (refreshed)", { ruleset: noNatTable() }, {}, { updates: ["ruleset"], replaces: [] }],
+    ["the table made dormant by hand (refreshed)", { ruleset: { ...olds.ruleset, flags: ["dormant"] } }, {}, { updates: ["ruleset"], replaces: [] }],
+    ["a set added to the table by hand (refreshed)", { ruleset: { ...olds.ruleset, foreign: ["set s"] } }, {}, { updates: ["ruleset"], replaces: [] }],
     ["ip_forward turned off by hand (refreshed)", { ipForward: false }, {}, { updates: ["ipForward"], replaces: [] }],
     ["another name", {}, { name: "lab2" }, { updates: [], replaces: ["name"] }],
     ["another namespace", {}, { host: { netns: "other" } }, { updates: [], replaces: ["host"] }],

@@ -217,10 +217,19 @@ const roundTrips: Partial<Record<keyof typeof kinds, (i: any) => void>> = {
       return m && { protocol: m[3], hostAddress: m[1], hostPort: Number(m[4]), toAddress: m[5], toPort: Number(m[6]), notLoopback: Boolean(m[2]) };
     };
     const want = i.forwards.map((f: any) => ({ protocol: f.protocol, hostAddress: f.hostAddress, hostPort: f.hostPort, toAddress: f.toAddress, toPort: f.toPort }));
-    expect(chains.prerouting!.map(dnat)).toEqual(want.map((f: any) => ({ ...f, notLoopback: false })));
-    expect(chains.output!.map(dnat)).toEqual(want.map((f: any) => ({ ...f, notLoopback: f.hostAddress === undefined })));
-    const masq = chains.postrouting!.map((r) => /^ip saddr ([\d./]+) ip daddr != ([\d./]+)(?: oifname "([^"]*)")? masquerade$/.exec(r)?.slice(1));
-    expect(masq).toEqual([[i.sourceCidr, i.sourceCidr, i.outInterface]]);
+    // Every local address but loopback (a connection to 127/8 is never forwarded), on both hooks.
+    const local = want.map((f: any) => ({ ...f, notLoopback: f.hostAddress === undefined }));
+    expect(chains.prerouting!.map(dnat)).toEqual(local);
+    expect(chains.output!.map(dnat)).toEqual(local);
+    // libvirt's order: multicast/broadcast left alone, tcp/udp to unprivileged ports, the rest, then hairpin.
+    const oif = i.outInterface === undefined ? "" : ` oifname "${i.outInterface}"`;
+    const net = i.sourceCidr;
+    expect(chains.postrouting).toEqual([
+      `ip saddr ${net} ip daddr { 224.0.0.0/24, 255.255.255.255 }${oif} return`,
+      `ip saddr ${net} ip daddr != ${net}${oif} meta l4proto { tcp, udp } masquerade to :1024-65535`,
+      `ip saddr ${net} ip daddr != ${net}${oif} masquerade`,
+      `ip saddr ${net} ip daddr ${net} ct status dnat masquerade`,
+    ]);
   },
   DhcpServer: (i: DhcpServerInputs) => {
     // dnsmasq's config: `key[=value]` lines, '#' comments; values split on commas (dnsmasq's syntax, parsed here).

@@ -14,7 +14,7 @@ export type { DhcpLease } from "../provider/host/dnsmasq/lease-file";
 
 const STATE_KEYS: StateKeys<DhcpServerState> = {
   name: undefined, bridge: undefined, network: undefined, range: undefined, leaseTime: undefined, router: undefined, dnsDomain: undefined,
-  staticLeases: undefined, host: undefined, leases: undefined, pid: undefined, leaseFile: undefined, status: undefined,
+  staticLeases: undefined, upstreamDns: undefined, host: undefined, leases: undefined, pid: undefined, leaseFile: undefined, status: undefined,
 };
 
 // Why the merge: the outputs are declared once, as the provider's state type, and appear on the class from it.
@@ -24,7 +24,8 @@ export interface DhcpServer extends OutputsOf<DhcpServerState> {}
 /**
  * DHCP and DNS for one bridge: a dnsmasq bound to that bridge only (never the host's other interfaces, never
  * /etc/resolv.conf or /etc/hosts), handing out `range` and `staticLeases` and resolving its clients' names. Static
- * leases change live; `leases` shows what it handed out. Its files live in `<host.stateDir>/dhcp/<name>/`.
+ * leases change live; `leases` shows what it handed out. Other names resolve only through `upstreamDns`. Its files live
+ * in `<host.stateDir>/dhcp/<name>/`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class DhcpServer extends pulumi.dynamic.Resource {

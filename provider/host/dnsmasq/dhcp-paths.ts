@@ -1,8 +1,6 @@
 import * as path from "node:path";
+import { SAFE_NAME } from "../safe-name";
 import { DEFAULT_STATE_DIR } from "../target";
-
-/** A DhcpServer name: a directory under `<stateDir>/dhcp/`, so no path can escape it. */
-export const DHCP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** Where a DhcpServer's files live: `<stateDir>/dhcp/<name>/`. */
 export interface DhcpPaths {
@@ -30,7 +28,7 @@ export function dhcpRoot(stateDir: string | undefined): string {
  * stateDir that could escape (check refuses them; this guards values read back from a state edited by hand).
  */
 export function dhcpPaths(stateDir: string | undefined, name: string): DhcpPaths {
-  if (!DHCP_NAME.test(name))
+  if (!SAFE_NAME.test(name))
     throw new Error(`invalid DhcpServer name ${JSON.stringify(name)}: the recorded state was edited or is corrupt; fix the state (pulumi state edit) or delete the resource from it`);
   if (stateDir !== undefined && (!stateDir.startsWith("/") || stateDir.split("/").includes("..")))
     throw new Error(`invalid stateDir ${JSON.stringify(stateDir)}: must be an absolute path without '..'; the recorded state was edited or is corrupt`);

@@ -1,5 +1,6 @@
 import { isIpv4 } from "../ip/ipv4";
 import { isMacAddress } from "../ip/mac";
+import { isDhcpHostname } from "./dhcp-hostname";
 import type { StaticLease } from "./dnsmasq-config";
 
 /** The `dhcp-hostsfile`: `mac,ip[,hostname]` per line, in the order given. Pure. */
@@ -16,10 +17,11 @@ export function renderNamesFile(leases: readonly StaticLease[]): string {
   return leases.flatMap((l) => (l.hostname === undefined ? [] : [`${l.ip} ${l.hostname}\n`])).join("");
 }
 
-
 /**
  * Static leases from a `dhcp-hostsfile` as we write it (and as a person might: comments, blank lines, CRLF, `id:` or
- * `set:` fields are skipped; a line without a MAC and an IPv4 address is ignored). MACs lower-case. Pure.
+ * `set:` fields, lease times (`3600`, `5m`, `2D`, `infinite`) and `ignore` are skipped; a line without a MAC and an
+ * IPv4 address is ignored). The hostname is the field dnsmasq reads as one ({@link isDhcpHostname}). MACs lower-case.
+ * Pure.
  */
 export function parseHostsFile(text: string): StaticLease[] {
   const out: StaticLease[] = [];
@@ -30,7 +32,7 @@ export function parseHostsFile(text: string): StaticLease[] {
     const mac = fields.find((f) => isMacAddress(f));
     const ip = fields.find((f) => isIpv4(f));
     if (!mac || !ip) continue;
-    const name = fields.find((f) => f !== mac && f !== ip && /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(f) && !/^\d+[smhdw]?$/.test(f) && f !== "infinite");
+    const name = fields.find((f) => f !== mac && f !== ip && isDhcpHostname(f));
     out.push({ mac: mac.toLowerCase(), ip, ...(name === undefined ? {} : { hostname: name }) });
   }
   return out;

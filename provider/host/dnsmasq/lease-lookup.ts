@@ -1,5 +1,6 @@
 import type { HostFiles } from "../files/types";
-import { DHCP_NAME, dhcpPaths, dhcpRoot } from "./dhcp-paths";
+import { SAFE_NAME } from "../safe-name";
+import { dhcpPaths, dhcpRoot } from "./dhcp-paths";
 import { parseHostsFile } from "./hosts-file";
 import { leaseCurrent, parseLeaseFile } from "./lease-file";
 
@@ -15,7 +16,7 @@ export async function addressesByMac(files: HostFiles, stateDir: string, nowMs: 
     if (!list.includes(ip)) list.push(ip);
     out.set(mac, list);
   };
-  const names = ((await files.listDir?.(dhcpRoot(stateDir))) ?? []).filter((n) => DHCP_NAME.test(n)).sort();
+  const names = ((await files.listDir?.(dhcpRoot(stateDir))) ?? []).filter((n) => SAFE_NAME.test(n)).sort();
   const now = Math.floor(nowMs / 1000);
   for (const name of names) {
     const paths = dhcpPaths(stateDir, name);

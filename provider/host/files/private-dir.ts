@@ -29,19 +29,26 @@ export function stateDirProblem(chain: readonly DirEntryStat[], euid: number): s
 }
 
 /**
+ * The existing directories on the way to `dir`, from `/` down, as stat reports them (a missing one is skipped; a
+ * HostFiles without `stat` gives none). `dir` is walked as given: pass its real path to check what the kernel resolves.
+ */
+export async function existingDirChain(files: HostFiles, dir: string): Promise<DirEntryStat[]> {
+  const chain: DirEntryStat[] = [];
+  for (let p = dir; ; p = path.dirname(p)) {
+    const st = await files.stat?.(p);
+    if (st) chain.unshift({ path: p, uid: st.uid, mode: st.mode });
+    if (p === "/" || p === ".") break;
+  }
+  return chain;
+}
+
+/**
  * Refuse a state directory another user could tamper with (QEMU, as root, follows symlinks for its pidfile and serial
  * log; a forged meta.json and pidfile would have us signal any process). The directory's real path and every existing
  * ancestor are checked.
  */
 export async function assertPrivateStateDir(files: HostFiles, stateDir: string, euid = process.geteuid?.() ?? 0): Promise<void> {
-  const real = await files.realPath(stateDir);
-  const chain: DirEntryStat[] = [];
-  for (let p = real; ; p = path.dirname(p)) {
-    const st = await files.stat?.(p);
-    if (st) chain.unshift({ path: p, uid: st.uid, mode: st.mode });
-    if (p === "/") break;
-  }
-  const problem = stateDirProblem(chain, euid);
+  const problem = stateDirProblem(await existingDirChain(files, await files.realPath(stateDir)), euid);
   if (problem)
     throw new Error(
       `state directory ${stateDir} is not private: ${problem}. fix: use a directory owned by root with mode 0700 or 0755 ` +

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { SAFE_NAME } from "../safe-name";
 import { DEFAULT_STATE_DIR } from "../target";
 
 /** Longest unix socket path (sun_path is 108 bytes with the NUL): a VM's QMP socket must fit. */
@@ -29,7 +30,7 @@ export function qmpSocketProblem(stateDir: string | undefined, name: string): st
 }
 
 /** A VM name: QEMU's `-name` and a directory under stateDir, so no path can escape it and no comma splits an option. */
-export const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+export const VM_NAME = SAFE_NAME;
 
 /**
  * The runtime file layout of VM `name` under `stateDir` (default {@link DEFAULT_STATE_DIR}). Pure. Throws on a name

@@ -3,7 +3,7 @@ import type { DiffResult } from "../common/handler";
 import type { DhcpServerInputs, DhcpServerState } from "./schema";
 
 /** A change of these restarts dnsmasq (its config file changes): an update, the leases kept. */
-export const DHCP_RESTART_KEYS = ["bridge", "range", "leaseTime", "router", "dnsDomain"] as const;
+export const DHCP_RESTART_KEYS = ["bridge", "range", "leaseTime", "router", "dnsDomain", "upstreamDns"] as const;
 /** Applied live: the hosts files rewritten and dnsmasq sent SIGHUP (same pid, leases kept). */
 export const DHCP_LIVE_KEYS = ["staticLeases"] as const;
 /** Only check reads it: an update records it. */

@@ -1,8 +1,9 @@
+import * as path from "node:path";
 import type { Host } from "../../host/host";
 import { assertPrivateStateDir } from "../../host/files/private-dir";
 import { dhcpPaths, dhcpRoot, type DhcpPaths } from "../../host/dnsmasq/dhcp-paths";
 import { ownerOfConfig, renderDnsmasqConfig, type DhcpSpec } from "../../host/dnsmasq/dnsmasq-config";
-import { deletedLeaseText, findOurDnsmasq, launchDnsmasq, readDhcpListeners, reloadDnsmasq, stopDnsmasq } from "../../host/dnsmasq/dnsmasq-process";
+import { deletedLeaseText, findOurDnsmasq, launchDnsmasq, readListeners, reloadDnsmasq, scanForOurDnsmasq, stopDnsmasq } from "../../host/dnsmasq/dnsmasq-process";
 import { DhcpPreflightError, diagnoseDhcp } from "../../host/dnsmasq/dhcp-preflight";
 import { parseHostsFile, renderHostsFile, renderNamesFile } from "../../host/dnsmasq/hosts-file";
 import { parseLeaseFile, type DhcpLease } from "../../host/dnsmasq/lease-file";
@@ -26,7 +27,10 @@ const DIR_MODE = 0o755;
 
 /** The dnsmasq spec from checked inputs. Pure. */
 export function specOf(i: DhcpServerInputs): DhcpSpec {
-  return { name: i.name, bridge: i.bridge, range: i.range, leaseTime: i.leaseTime, router: i.router, dnsDomain: i.dnsDomain, staticLeases: i.staticLeases };
+  return {
+    name: i.name, bridge: i.bridge, range: i.range, leaseTime: i.leaseTime, router: i.router, dnsDomain: i.dnsDomain, staticLeases: i.staticLeases,
+    upstreamDns: i.upstreamDns,
+  };
 }
 
 /** What the host has for a server: our dnsmasq's pid, the lease file's leases, the hosts file's static leases. */
@@ -67,19 +71,33 @@ async function writeStaticLeases(host: Host, paths: DhcpPaths, leases: DhcpServe
   return changed;
 }
 
+/** The directories from `dir` up that do not exist yet (the ones an ensureDir of `dir` creates). */
+async function missingDirs(host: Host, dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = dir; p !== path.dirname(p) && !(await host.files.exists(p)); p = path.dirname(p)) out.push(p);
+  return out;
+}
+
+/** Fail with the preflight's problems (each with its fix) before anything is stopped, written or started. */
+async function preflight(host: Host, inputs: DhcpServerInputs, paths: DhcpPaths, ours: readonly number[]): Promise<void> {
+  const problems = await diagnoseDhcp(host, specOf(inputs), paths, ours);
+  if (problems.length) throw new DhcpPreflightError(problems);
+}
+
 /**
  * Preflight, write our files, start dnsmasq, and check it is ours and holds port 67 on the bridge. The lease file is
  * kept (a restart keeps every lease); a missing one is created empty (update first refills it from the deleted file
- * a running dnsmasq still holds, when it can).
+ * a running dnsmasq still holds, when it can). A dnsmasq that started but fails a check is stopped again.
  */
 async function startDnsmasq(host: Host, inputs: DhcpServerInputs, paths: DhcpPaths, owner: string | undefined): Promise<number> {
   const spec = specOf(inputs);
-  const problems = await diagnoseDhcp(host, spec, paths);
-  if (problems.length) throw new DhcpPreflightError(problems);
-  // Parents first, each 0755 when new: dnsmasq's user must pass through them (see FILE_MODE).
+  await preflight(host, inputs, paths, []);
+  const created = await missingDirs(host, paths.dir);
   await host.files.ensureDir(host.stateDir, DIR_MODE);
   await host.files.ensureDir(dhcpRoot(host.stateDir), DIR_MODE);
   await host.files.ensureDir(paths.dir, DIR_MODE);
+  // mkdir applies the umask (0077 makes them 0700): what we made, and our own two, must let dnsmasq's user through.
+  await host.runner.run(["chmod", DIR_MODE.toString(8), ...new Set([...created, dhcpRoot(host.stateDir), paths.dir])], { timeoutMs: 5000 });
   await host.files.writeTextAtomic(paths.confFile, renderDnsmasqConfig(spec, paths, owner), { mode: FILE_MODE });
   await writeStaticLeases(host, paths, inputs.staticLeases);
   if ((await host.files.readText(paths.leaseFile, { noFollow: true })) === undefined) await host.files.writeTextAtomic(paths.leaseFile, "", { mode: FILE_MODE });
@@ -91,8 +109,11 @@ async function startDnsmasq(host: Host, inputs: DhcpServerInputs, paths: DhcpPat
   const pid = await findOurDnsmasq(host.files, paths);
   if (pid === undefined)
     throw new Error(`dnsmasq started but ${paths.pidFile} names no live dnsmasq of ours; see its log ${paths.logFile}`);
-  const bound = (await readDhcpListeners(host)).some((l) => l.device === inputs.bridge && l.processes.some((p) => p.pid === pid));
-  if (!bound) throw new Error(`dnsmasq (pid ${pid}) runs but does not listen on UDP port 67 on "${inputs.bridge}" ${whereOf(host.netns)}; see its log ${paths.logFile}`);
+  const bound = (await readListeners(host, 67)).some((l) => l.device === inputs.bridge && l.processes.some((p) => p.pid === pid));
+  if (!bound) {
+    await stopDnsmasq(host, pid).catch(() => undefined);
+    throw new Error(`dnsmasq (pid ${pid}) ran but did not listen on UDP port 67 on "${inputs.bridge}" ${whereOf(host.netns)}, so it was stopped; see its log ${paths.logFile}`);
+  }
   return pid;
 }
 
@@ -115,8 +136,9 @@ export const dhcpServerHandler: ResourceHandler<DhcpServerInputs, DhcpServerStat
     await assertPrivateStateDir(host.files, host.stateDir);
     const paths = dhcpPaths(host.stateDir, inputs.name);
     const running = await findOurDnsmasq(host.files, paths);
+    const conf = await host.files.readText(paths.confFile, { noFollow: true });
+    const owner = conf === undefined ? undefined : ownerOfConfig(conf);
     if (running !== undefined) {
-      const owner = ownerOfConfig((await host.files.readText(paths.confFile, { noFollow: true })) ?? "");
       // Started by a create of this same resource that was killed before Pulumi recorded it: ours, started afresh.
       if (ctx.owner === undefined || owner !== ctx.owner)
         throw new Error(
@@ -124,8 +146,14 @@ export const dhcpServerHandler: ResourceHandler<DhcpServerInputs, DhcpServerStat
             `stop it (kill ${running}) or give this DhcpServer another name`,
         );
       await stopOurs(host, running, inputs.name);
-    }
-    await host.files.remove(paths.dir); // leftovers of a server of this name that no longer runs: a new server starts empty
+    } else if (conf !== undefined && owner !== ctx.owner)
+      throw new Error(
+        `${paths.dir} holds the files of a DhcpServer named "${inputs.name}" that belongs to ${owner === undefined ? "an unlabelled owner" : `"${owner}"`} ` +
+          `(its dnsmasq is not running, its leases are kept there); fix: destroy that DhcpServer from its own stack, remove the directory by hand ` +
+          `(rm -r ${paths.dir}) if that stack no longer exists, or give this DhcpServer another name`,
+      );
+    // Leftovers of this resource's own server (its label, or no config at all): a new server starts empty.
+    await host.files.remove(paths.dir);
     try {
       await startDnsmasq(host, inputs, paths, ctx.owner);
     } catch (e) {
@@ -157,11 +185,13 @@ export const dhcpServerHandler: ResourceHandler<DhcpServerInputs, DhcpServerStat
     if (pid !== undefined && leaseFileThere && confCurrent && !needsRestart(olds, news)) {
       // Static leases only: rewrite the hosts files and SIGHUP; dnsmasq keeps its pid and leases.
       if ((await writeStaticLeases(host, paths, news.staticLeases)) || JSON.stringify(olds.staticLeases) !== JSON.stringify(news.staticLeases))
-        await reloadDnsmasq(host, pid);
+        await reloadDnsmasq(host, pid, paths);
       const now = await observe(host, paths);
       if (now.pid !== pid) throw new Error(`dnsmasq (pid ${pid}) ${whereOf(host.netns)} exited after it was told to re-read its static leases; see its log ${paths.logFile}`);
       return stateOf(news, paths, now);
     }
+    // Before the running dnsmasq is stopped: a refused update leaves the network its DHCP server.
+    if (pid !== undefined) await preflight(host, news, paths, [pid]);
     // A lease file deleted while dnsmasq runs: its leases are still in the open (deleted) file; keep them.
     const kept = pid !== undefined && !leaseFileThere ? await deletedLeaseText(host.files, pid, paths) : undefined;
     if (pid !== undefined) await stopOurs(host, pid, id);
@@ -174,8 +204,9 @@ export const dhcpServerHandler: ResourceHandler<DhcpServerInputs, DhcpServerStat
   async delete(id, olds, ctx) {
     const host = hostOf(ctx, olds.host);
     const paths = dhcpPaths(host.stateDir, olds.name ?? id);
-    const pid = await findOurDnsmasq(host.files, paths);
-    if (pid !== undefined) await stopOurs(host, pid, olds.name ?? id);
+    // The pidfile's dnsmasq and any orphan started with our config (its pidfile gone): none may keep port 67.
+    const pids = new Set([await findOurDnsmasq(host.files, paths), ...(await scanForOurDnsmasq(host.files, paths))]);
+    for (const pid of pids) if (pid !== undefined) await stopOurs(host, pid, olds.name ?? id);
     await host.files.remove(paths.dir);
   },
 };

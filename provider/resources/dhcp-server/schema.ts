@@ -3,8 +3,9 @@ import { hostSchema } from "../common/host-schema";
 import { interfaceNameSchema } from "../common/naming";
 import { ipv4Schema, macAddressSchema } from "../common/value-schemas";
 import { isIpv4 } from "../../host/ip/ipv4";
-import { DHCP_NAME } from "../../host/dnsmasq/dhcp-paths";
-import { confPathProblem } from "../../host/dnsmasq/dnsmasq-config";
+import { SAFE_NAME } from "../../host/safe-name";
+import { DNS_LABEL, isDhcpHostname } from "../../host/dnsmasq/dhcp-hostname";
+import { confPathProblem, MAX_STATIC_LEASES } from "../../host/dnsmasq/dnsmasq-config";
 import type { DhcpLease } from "../../host/dnsmasq/lease-file";
 import { ipv4IsHostOf, ipv4NetworkOf, ipv4ToNumber, type Ipv4Network } from "../../host/ip/ipv4";
 
@@ -14,8 +15,8 @@ export const MIN_LEASE_SECONDS = 120;
 export const MAX_LEASE_SECONDS = 2_147_483_647;
 /** Default lease: one hour, as libvirt's networks. */
 export const DEFAULT_LEASE_SECONDS = 3600;
-/** Most static leases one server takes (a typo guard; dnsmasq takes more). */
-export const MAX_STATIC_LEASES = 4096;
+/** Most upstream DNS servers (a typo guard; resolv.conf takes 3). */
+export const MAX_UPSTREAM_DNS = 8;
 
 /** A unicast host address: IPv4, not 0.x, loopback, multicast or broadcast. */
 function hostAddressSchema() {
@@ -26,14 +27,18 @@ function hostAddressSchema() {
 }
 
 /**
- * A DNS label as a hostname: letters, digits and inner hyphens, 1–63 characters. Not all digits and not `infinite` or
- * `ignore`: dnsmasq's hosts file would read those as a lease time or as "ignore this client".
+ * A DNS label as a hostname: letters, digits and inner hyphens, 1–63 characters. Not a lease time (all digits, or
+ * digits and one of s/m/h/d/w in either case: `3600`, `5m`, `2D`) and not `infinite` or `ignore`: dnsmasq's hosts file
+ * would read those as a lease time or as "ignore this client".
  */
 export function dnsLabelSchema() {
   return z
     .string()
-    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, "must be a DNS label: 1–63 letters, digits and hyphens, not starting or ending with a hyphen (no dots)")
-    .refine((s) => !/^\d+$/.test(s) && !["infinite", "ignore"].includes(s.toLowerCase()), "must not be all digits, 'infinite' or 'ignore' (dnsmasq would read it as a lease time or a keyword)");
+    .regex(DNS_LABEL, "must be a DNS label: 1–63 letters, digits and hyphens, not starting or ending with a hyphen (no dots)")
+    .refine(
+      (s) => !DNS_LABEL.test(s) || isDhcpHostname(s), // not a label: the rule above says so
+      "must not be all digits, a lease time like 5m or 2D, 'infinite' or 'ignore' (dnsmasq would read it as a lease time or a keyword)",
+    );
 }
 
 /** A DNS domain: dot-separated DNS labels, at most 253 characters, no trailing dot. */
@@ -41,7 +46,7 @@ function dnsDomainSchema() {
   return z
     .string()
     .max(253, "must be at most 253 characters")
-    .refine((s) => s.split(".").every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)), "must be a DNS domain like lab or lab.example: labels of letters, digits and inner hyphens, separated by single dots, no trailing dot");
+    .refine((s) => s.split(".").every((l) => DNS_LABEL.test(l)), "must be a DNS domain like lab or lab.example: labels of letters, digits and inner hyphens, separated by single dots, no trailing dot");
 }
 
 /** Seconds (120 to 2147483647) or "infinite". */
@@ -65,6 +70,14 @@ function networkSchema() {
   });
 }
 
+/** An upstream DNS server: an IPv4 address dnsmasq forwards queries to (loopback allowed: a resolver on the host). */
+function upstreamDnsSchema() {
+  return ipv4Schema().refine((s) => {
+    const first = Number(s.split(".")[0]);
+    return !isIpv4(s) || (first !== 0 && first < 224); // not IPv4: the first rule says so
+  }, "must be a unicast address of a DNS server (not 0.x.x.x, multicast or broadcast)");
+}
+
 function staticLeaseSchema() {
   return z
     .object({
@@ -83,7 +96,7 @@ export function dhcpServerInputsSchema() {
   return z
     .object({
       /** Name of the server: its directory `<host.stateDir>/dhcp/<name>/`. Default: the resource name plus a random suffix. */
-      name: z.string().regex(DHCP_NAME, "must be 1–63 characters of letters, digits and _ . -, starting with a letter or digit (it names a directory)"),
+      name: z.string().regex(SAFE_NAME, "must be 1–63 characters of letters, digits and _ . -, starting with a letter or digit (it names a directory)"),
       /** The bridge (in `host.netns`) dnsmasq serves DHCP and DNS on, and on no other interface. It needs an IPv4 address in `range`'s network. */
       bridge: interfaceNameSchema(),
       /**
@@ -106,6 +119,15 @@ export function dhcpServerInputsSchema() {
       router: hostAddressSchema().optional(),
       /** DNS domain for the clients' names: `web` also resolves as `web.<dnsDomain>`, and dnsmasq answers that domain only locally. */
       dnsDomain: dnsDomainSchema().optional(),
+      /**
+       * DNS servers (IPv4 addresses, at most 8) dnsmasq forwards the names it does not know to, in order of preference.
+       * Unset or empty: only local names resolve (clients' names, static leases' names, `dnsDomain`); every other
+       * name fails, and no query leaves the network. dnsmasq never reads /etc/resolv.conf. A change restarts dnsmasq.
+       */
+      upstreamDns: z
+        .array(upstreamDnsSchema())
+        .max(MAX_UPSTREAM_DNS, `must list at most ${MAX_UPSTREAM_DNS} DNS servers`)
+        .optional(),
       /** Fixed addresses by MAC; changed live (dnsmasq re-reads them on SIGHUP, keeping its leases and pid). */
       staticLeases: z.array(staticLeaseSchema()).max(MAX_STATIC_LEASES, `must list at most ${MAX_STATIC_LEASES} static leases`).default([]),
       /** Where dnsmasq runs (`netns`, the bridge's namespace) and keeps its files (`stateDir`). */
@@ -121,10 +143,14 @@ interface CrossFields {
   range: { start: string; end: string };
   router?: string;
   staticLeases: { mac: string; ip: string; hostname?: string }[];
+  upstreamDns?: string[];
   host: { stateDir?: string };
 }
 
-/** Rules across fields: range order, duplicates among static leases, everything inside `network`, a safe stateDir. */
+/**
+ * Rules across fields: range order, duplicates among static leases and upstream servers, the router's address neither
+ * in the range nor a static lease, everything inside `network`, a safe stateDir.
+ */
 function crossFieldIssues(v: CrossFields, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
   const start = ipv4ToNumber(v.range.start);
@@ -141,6 +167,21 @@ function crossFieldIssues(v: CrossFields, ctx: z.RefinementCtx): void {
       if (first === undefined) map.set(key, i);
       else issue(["staticLeases", i, field], `duplicates staticLeases[${first}].${field}${field === "hostname" ? " (names are case-insensitive)" : ""}`);
     }
+  });
+
+  // The router's address belongs to the router: a client leased it would take over the clients' gateway.
+  const router = v.router === undefined ? undefined : ipv4ToNumber(v.router);
+  if (router !== undefined) {
+    if (start !== undefined && end !== undefined && start <= router && router <= end)
+      issue(["range", "start"], `range ${v.range.start}–${v.range.end} contains the router's address ${v.router}: a client could be leased the gateway's address; start the range after it or end it before it`);
+    v.staticLeases.forEach((l, i) => {
+      if (l.ip === v.router) issue(["staticLeases", i, "ip"], `is the router's address (router ${v.router}): the client would take over the gateway's address; give it another address`);
+    });
+  }
+
+  (v.upstreamDns ?? []).forEach((ip, i, all) => {
+    const first = all.indexOf(ip);
+    if (first !== i) issue(["upstreamDns", i], `duplicates upstreamDns[${first}]`);
   });
 
   const net = v.network === undefined ? undefined : ipv4NetworkOf(v.network);
@@ -178,6 +219,10 @@ export interface DhcpServerState extends DhcpServerInputs {
   pid?: number;
   /** Path of the lease file; absent when the file is missing (refresh shows that as drift; `up` recreates it). */
   leaseFile?: string;
-  /** "running" while our dnsmasq lives; "stopped" otherwise (the next `up` starts it again, keeping the leases). */
+  /**
+   * "running" while our dnsmasq lives; "stopped" otherwise (the next `up` starts it again, keeping the leases). A design
+   * choice: refresh never reports a DhcpServer as gone, even when its process and its whole directory are: it reads as
+   * "stopped" and the next `up` restarts it (an update, not a create), so a server deleted by hand comes back.
+   */
   status: "running" | "stopped";
 }

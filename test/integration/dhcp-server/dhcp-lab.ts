@@ -12,6 +12,9 @@ import { isLive, waitGone } from "../../support/processes";
 export const BRIDGE = "br0";
 export const BRIDGE_IP = "10.77.0.1";
 export const CLIENT_MAC = "52:54:00:77:00:01";
+/** Another addressed interface in the server namespace (one end of a veth pair): dnsmasq must not listen on it. */
+export const OTHER_IF = "vo0";
+export const OTHER_IP = "10.78.0.1";
 
 export interface DhcpLab {
   server: string;
@@ -21,6 +24,11 @@ export interface DhcpLab {
   dhcp(): string | undefined;
   /** `busybox nslookup <name> <bridge ip>` from the client namespace: the addresses answered. */
   lookup(name: string): string[];
+  /**
+   * Start another dnsmasq in the server namespace, with `conf` lines plus its own pidfile, from `binary` (default the
+   * installed one); its files live under the state directory so cleanup finds it. Its pid.
+   */
+  foreignDnsmasq(tag: string, conf: string[], binary?: string): number;
   cleanup(): Promise<void>;
 }
 
@@ -39,6 +47,10 @@ export function makeDhcpLab(spaces: TestNamespaces, stateMode = 0o755): DhcpLab 
   sh(["ip", "-n", server, "link", "add", BRIDGE, "type", "bridge"]);
   sh(["ip", "-n", server, "addr", "add", `${BRIDGE_IP}/24`, "dev", BRIDGE]);
   sh(["ip", "-n", server, "link", "set", BRIDGE, "up"]);
+  sh(["ip", "-n", server, "link", "add", OTHER_IF, "type", "veth", "peer", "name", `${OTHER_IF}p`]); // no dummy module here
+  sh(["ip", "-n", server, "link", "set", `${OTHER_IF}p`, "up"]);
+  sh(["ip", "-n", server, "addr", "add", `${OTHER_IP}/24`, "dev", OTHER_IF]);
+  sh(["ip", "-n", server, "link", "set", OTHER_IF, "up"]);
   sh(["ip", "-n", server, "link", "add", "vh0", "type", "veth", "peer", "name", "eth0", "netns", client]);
   sh(["ip", "-n", server, "link", "set", "vh0", "master", BRIDGE, "up"]);
   sh(["ip", "-n", client, "link", "set", "eth0", "address", CLIENT_MAC, "up"]);
@@ -62,6 +74,14 @@ export function makeDhcpLab(spaces: TestNamespaces, stateMode = 0o755): DhcpLab 
       const out = sh(["ip", "netns", "exec", client, "busybox", "nslookup", name, BRIDGE_IP], { allowFail: true });
       // Answers follow the "Name:" line; the first "Address:" line is the server's.
       return [...out.split(/\nName:/).slice(1).join("\n").matchAll(/Address:\s*(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]!);
+    },
+    foreignDnsmasq(tag, conf, binary = "dnsmasq") {
+      const dir = path.join(stateDir, `foreign-${tag}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const confFile = path.join(dir, "dnsmasq.conf");
+      fs.writeFileSync(confFile, [...conf, `pid-file=${dir}/pid`, ""].join("\n"));
+      sh(["ip", "netns", "exec", server, binary, `--conf-file=${confFile}`]);
+      return Number(fs.readFileSync(path.join(dir, "pid"), "utf8"));
     },
     async cleanup() {
       for (const pid of dnsmasqPidsOf(stateDir)) {

@@ -10,9 +10,13 @@ const lease = (mac: string, ip: string, hostname?: string) => ({ mac, ip, ...(ho
 describe("DhcpServer check", () => {
   test("defaults: one-hour leases, no static leases, host {}; MACs lower-cased", () => {
     expect(check(ok)).toEqual({ inputs: { ...ok, leaseTime: 3600, staticLeases: [], host: {} }, failures: [] });
-    const r = check({ ...ok, network: "10.0.0.1/24", router: "10.0.0.1", dnsDomain: "lab", leaseTime: "infinite", staticLeases: [lease("52:54:00:AA:BB:CC", "10.0.0.5", "web")] });
+    const r = check({
+      ...ok, network: "10.0.0.1/24", router: "10.0.0.1", dnsDomain: "lab", leaseTime: "infinite", upstreamDns: ["1.1.1.1", "127.0.0.53"],
+      staticLeases: [lease("52:54:00:AA:BB:CC", "10.0.0.5", "web"), lease("52:54:00:AA:BB:CD", "10.0.0.6", "m5"), lease("52:54:00:AA:BB:CE", "10.0.0.7", "5mx")],
+    });
     expect(r.failures).toEqual([]);
-    expect(r.inputs.staticLeases).toEqual([lease("52:54:00:aa:bb:cc", "10.0.0.5", "web")]);
+    expect(r.inputs.upstreamDns).toEqual(["1.1.1.1", "127.0.0.53"]);
+    expect(r.inputs.staticLeases).toEqual([lease("52:54:00:aa:bb:cc", "10.0.0.5", "web"), lease("52:54:00:aa:bb:cd", "10.0.0.6", "m5"), lease("52:54:00:aa:bb:ce", "10.0.0.7", "5mx")]);
     expect(r.inputs.leaseTime).toBe("infinite");
   });
 
@@ -44,6 +48,20 @@ describe("DhcpServer check", () => {
     ["hostname too long", { ...ok, staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5", "a".repeat(64))] }, [["staticLeases[0].hostname", /DNS label/]]],
     ["hostname all digits (a lease time to dnsmasq)", { ...ok, staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5", "3600")] }, [["staticLeases[0].hostname", /all digits/]]],
     ["hostname a dnsmasq keyword", { ...ok, staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5", "ignore")] }, [["staticLeases[0].hostname", /'ignore'/]]],
+    ["hostname 'Infinite' (a lease time, any case)", { ...ok, staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5", "Infinite")] }, [["staticLeases[0].hostname", /'infinite'/]]],
+    ["hostname 5m (a lease time: five minutes)", { ...ok, staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5", "5m")] }, [["staticLeases[0].hostname", /a lease time like 5m or 2D/]]],
+    ["hostname 2D (a lease time, upper-case unit)", { ...ok, staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5", "2D")] }, [["staticLeases[0].hostname", /a lease time/]]],
+    ["hostname 30s, 12h, 1w", { ...ok, staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5", "30s"), lease("52:54:00:00:00:02", "10.0.0.6", "12h"), lease("52:54:00:00:00:03", "10.0.0.7", "1W")] }, [["staticLeases[0].hostname", /a lease time/], ["staticLeases[1].hostname", /a lease time/], ["staticLeases[2].hostname", /a lease time/]]],
+    ["static lease on the router's address", { ...ok, router: "10.0.0.1", staticLeases: [lease("52:54:00:00:00:01", "10.0.0.5"), lease("52:54:00:00:00:02", "10.0.0.1")] }, [["staticLeases[1].ip", /is the router's address \(router 10.0.0.1\)/]]],
+    ["range containing the router", { ...ok, router: "10.0.0.150" }, [["range.start", /range 10.0.0.100–10.0.0.199 contains the router's address 10.0.0.150/]]],
+    ["range starting on the router", { ...ok, router: "10.0.0.100" }, [["range.start", /contains the router's address 10.0.0.100/]]],
+    ["range ending on the router", { ...ok, router: "10.0.0.199" }, [["range.start", /contains the router's address 10.0.0.199/]]],
+    ["upstreamDns not IPv4", { ...ok, upstreamDns: ["1.1.1.1", "dns.example"] }, [["upstreamDns[1]", /IPv4 address/]]],
+    ["upstreamDns 0.0.0.0", { ...ok, upstreamDns: ["0.0.0.0"] }, [["upstreamDns[0]", /unicast address of a DNS server/]]],
+    ["upstreamDns multicast", { ...ok, upstreamDns: ["224.0.0.251"] }, [["upstreamDns[0]", /unicast/]]],
+    ["upstreamDns too many", { ...ok, upstreamDns: ["1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5", "1.1.1.6", "1.1.1.7", "1.1.1.8", "1.1.1.9"] }, [["upstreamDns", /at most 8/]]],
+    ["upstreamDns duplicate", { ...ok, upstreamDns: ["9.9.9.9", "1.1.1.1", "9.9.9.9"] }, [["upstreamDns[2]", /duplicates upstreamDns\[0\]/]]],
+    ["upstreamDns not a list", { ...ok, upstreamDns: "1.1.1.1" }, [["upstreamDns", /Expected array/]]],
     ["bridge with a slash", { ...ok, bridge: "br/0" }, [["bridge", /may contain only/]]],
     ["bridge too long", { ...ok, bridge: "b".repeat(16) }, [["bridge", /at most 15/]]],
     ["bridge missing", { name: "d1", range: ok.range }, [["bridge", /Required/]]],

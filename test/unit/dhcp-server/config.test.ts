@@ -17,9 +17,10 @@ const COMMON = [
   `dhcp-hostsfile=${D}/hosts`,
   `addn-hosts=${D}/names`,
   `log-facility=${D}/dnsmasq.log`,
-  "log-dhcp",
   "dhcp-authoritative",
 ];
+/** The range and its lease limit: 100 addresses plus room for the most static leases check allows (4096). */
+const RANGE = (lease: string | number) => [`dhcp-range=10.0.0.100,10.0.0.199,${lease}`, "dhcp-lease-max=4196"];
 const HEADER = '# pulumi-qemu-lab DhcpServer "lab-dhcp": generated and rewritten on every change; do not edit';
 
 describe("dnsmasq config and argv", () => {
@@ -38,24 +39,38 @@ describe("dnsmasq config and argv", () => {
   });
 
   test.each<[string, Partial<DhcpSpec>, string | undefined, string[]]>([
-    ["defaults: no router offered, no domain", {}, undefined, [HEADER, ...COMMON, "dhcp-range=10.0.0.100,10.0.0.199,3600", "dhcp-option=option:router"]],
-    ["router, infinite leases", { router: "10.0.0.1", leaseTime: "infinite" }, undefined, [HEADER, ...COMMON, "dhcp-range=10.0.0.100,10.0.0.199,infinite", "dhcp-option=option:router,10.0.0.1"]],
+    ["defaults: no router offered, no domain, no upstream DNS", {}, undefined, [HEADER, ...COMMON, ...RANGE(3600), "dhcp-option=option:router"]],
+    ["router, infinite leases", { router: "10.0.0.1", leaseTime: "infinite" }, undefined, [HEADER, ...COMMON, ...RANGE("infinite"), "dhcp-option=option:router,10.0.0.1"]],
+    [
+      "lease limit: the range's size plus the static-lease limit, whatever the static leases (a /16 range is over dnsmasq's default of 1000)",
+      { range: { start: "10.0.0.2", end: "10.0.255.254" }, staticLeases: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.1" }, { mac: "52:54:00:00:00:02", ip: "10.0.0.5" }] },
+      undefined,
+      [HEADER, ...COMMON, "dhcp-range=10.0.0.2,10.0.255.254,3600", "dhcp-lease-max=69629", "dhcp-option=option:router"],
+    ],
+    ["a one-address range", { range: { start: "10.0.0.7", end: "10.0.0.7" } }, undefined, [HEADER, ...COMMON, "dhcp-range=10.0.0.7,10.0.0.7,3600", "dhcp-lease-max=4097", "dhcp-option=option:router"]],
+    [
+      "upstream DNS: one server= line each, in order (still no resolv.conf)",
+      { upstreamDns: ["9.9.9.9", "1.1.1.1"], dnsDomain: "lab" },
+      undefined,
+      [HEADER, ...COMMON, ...RANGE(3600), "dhcp-option=option:router", "domain=lab", "local=/lab/", "expand-hosts", "server=9.9.9.9", "server=1.1.1.1"],
+    ],
+    ["empty upstream list: no server line", { upstreamDns: [] }, undefined, [HEADER, ...COMMON, ...RANGE(3600), "dhcp-option=option:router"]],
     [
       "dns domain: answered locally only, hosts expanded",
       { dnsDomain: "lab.example", leaseTime: 120, bridge: "virbr1" },
       undefined,
-      [HEADER, ...COMMON.map((l) => l.replace("interface=br0", "interface=virbr1")), "dhcp-range=10.0.0.100,10.0.0.199,120", "dhcp-option=option:router", "domain=lab.example", "local=/lab.example/", "expand-hosts"],
+      [HEADER, ...COMMON.map((l) => l.replace("interface=br0", "interface=virbr1")), ...RANGE(120), "dhcp-option=option:router", "domain=lab.example", "local=/lab.example/", "expand-hosts"],
     ],
-    ["owner label as a comment", {}, "proj/dev/dhcp#abc", [HEADER, "# owner: proj/dev/dhcp#abc", ...COMMON, "dhcp-range=10.0.0.100,10.0.0.199,3600", "dhcp-option=option:router"]],
+    ["owner label as a comment", {}, "proj/dev/dhcp#abc", [HEADER, "# owner: proj/dev/dhcp#abc", ...COMMON, ...RANGE(3600), "dhcp-option=option:router"]],
   ])("%s", (_title, over, owner, lines) => {
     const text = renderDnsmasqConfig({ ...base, ...over }, paths, owner);
     expect(text).toBe(lines.join("\n") + "\n");
     expect(ownerOfConfig(text)).toBe(owner);
   });
 
-  test("static leases are not in the config (they are in the hosts files, re-read on SIGHUP)", () => {
-    const text = renderDnsmasqConfig({ ...base, staticLeases: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.5" }] }, paths);
-    expect(text).not.toContain("52:54:00");
+  test("static leases leave the config as it is (they are in the hosts files, re-read on SIGHUP: a live change)", () => {
+    const text = renderDnsmasqConfig({ ...base, staticLeases: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.5" }, { mac: "52:54:00:00:00:02", ip: "10.0.0.6" }] }, paths);
+    expect(text).toBe(renderDnsmasqConfig(base, paths));
   });
 
   test("a path dnsmasq's config syntax cannot carry is refused at render", () => {
@@ -83,6 +98,12 @@ describe("hosts files", () => {
     ["comments, blank lines, CRLF, upper-case MAC", "# x\n\r\n52:54:00:AA:BB:CC,10.0.0.7,db\r\n", [{ mac: "52:54:00:aa:bb:cc", ip: "10.0.0.7", hostname: "db" }]],
     ["hand-written extras: lease time, id:, set:", "52:54:00:00:00:03,set:x,10.0.0.8,infinite\n52:54:00:00:00:04,10.0.0.9,app,3600\n", [{ mac: "52:54:00:00:00:03", ip: "10.0.0.8" }, { mac: "52:54:00:00:00:04", ip: "10.0.0.9", hostname: "app" }]],
     ["a line without MAC or address is skipped", "id:foo,10.0.0.9\n52:54:00:00:00:05,name\n", []],
+    [
+      "lease times with a unit, either case, are not names (5m, 2D, 12H); names around them are",
+      "52:54:00:00:00:06,10.0.0.10,5m\n52:54:00:00:00:07,10.0.0.11,2D,db2\n52:54:00:00:00:08,10.0.0.12,12H\n52:54:00:00:00:09,10.0.0.13,ignore\n",
+      [{ mac: "52:54:00:00:00:06", ip: "10.0.0.10" }, { mac: "52:54:00:00:00:07", ip: "10.0.0.11", hostname: "db2" }, { mac: "52:54:00:00:00:08", ip: "10.0.0.12" }, { mac: "52:54:00:00:00:09", ip: "10.0.0.13" }],
+    ],
+    ["INFINITE in capitals is a lease time", "52:54:00:00:00:0a,10.0.0.14,INFINITE\n", [{ mac: "52:54:00:00:00:0a", ip: "10.0.0.14" }]],
   ])("parse: %s", (_t, text, want) => {
     expect(parseHostsFile(text)).toEqual(want);
   });

@@ -19,6 +19,8 @@ describe("DhcpServer diff", () => {
     ["router removed: update (restart)", {}, { router: undefined }, { updates: ["router"], replaces: [] }, true],
     ["dnsDomain: update (restart)", {}, { dnsDomain: "lab2" }, { updates: ["dnsDomain"], replaces: [] }, true],
     ["bridge: update (restart)", {}, { bridge: "br1" }, { updates: ["bridge"], replaces: [] }, true],
+    ["upstreamDns added: update (restart)", {}, { upstreamDns: ["1.1.1.1"] }, { updates: ["upstreamDns"], replaces: [] }, true],
+    ["upstreamDns reordered: update (restart)", { upstreamDns: ["1.1.1.1", "9.9.9.9"] }, { upstreamDns: ["9.9.9.9", "1.1.1.1"] }, { updates: ["upstreamDns"], replaces: [] }, true],
     ["network: update (recorded only)", {}, { network: "10.0.0.0/16" }, { updates: ["network"], replaces: [] }, false],
     ["name: replace", {}, { name: "d2" }, { updates: [], replaces: ["name"] }, false],
     ["host.netns: replace", {}, { host: { netns: "ns2" } }, { updates: [], replaces: ["host"] }, false],

@@ -1,4 +1,4 @@
-import { conflictingDhcpListeners, parseDhcpListeners } from "../../../provider/host/dnsmasq/dnsmasq-process";
+import { conflictingDhcpListeners, conflictingDnsListeners, parseListeners } from "../../../provider/host/dnsmasq/dnsmasq-process";
 import { uidOf, untraversableDir } from "../../../provider/host/dnsmasq/dhcp-preflight";
 
 describe("DhcpServer preflight rules", () => {
@@ -11,12 +11,12 @@ describe("DhcpServer preflight rules", () => {
   ].join("\n");
 
   test("ss -Hlnup: port-67 sockets with their device and processes", () => {
-    expect(parseDhcpListeners(SS)).toEqual([
+    expect(parseListeners(SS, 67)).toEqual([
       { address: "0.0.0.0", device: "br0", processes: [{ name: "dnsmasq", pid: 13434 }] },
       { address: "0.0.0.0", device: "br1", processes: [{ name: "dnsmasq", pid: 13141 }] },
       { address: "0.0.0.0", processes: [{ name: "dhcpd", pid: 77 }, { name: "dhcpd", pid: 78 }] },
     ]);
-    expect(parseDhcpListeners("")).toEqual([]);
+    expect(parseListeners("", 67)).toEqual([]);
   });
 
   test.each<[string, string, number[], number[]]>([
@@ -24,7 +24,33 @@ describe("DhcpServer preflight rules", () => {
     ["our own dnsmasq does not count", "br0", [13434], [77]],
     ["a server on another bridge does not conflict", "br2", [], [77]],
   ])("conflicts: %s", (_t, bridge, ours, pids) => {
-    expect(conflictingDhcpListeners(parseDhcpListeners(SS), bridge, ours).map((l) => l.processes[0]!.pid)).toEqual(pids);
+    expect(conflictingDhcpListeners(parseListeners(SS, 67), bridge, ours).map((l) => l.processes[0]!.pid)).toEqual(pids);
+  });
+
+  /** `ss -Hlntup sport = :53`: with -t and -u ss adds the Netid column. */
+  const SS53 = [
+    'udp   UNCONN 0      0                10.9.0.1:53        0.0.0.0:*    users:(("dnsmasq",pid=13141,fd=6))',
+    'tcp   LISTEN 0      32               10.9.0.1:53        0.0.0.0:*    users:(("dnsmasq",pid=13141,fd=7))',
+    'udp   UNCONN 0      0              127.0.0.53%lo:53     0.0.0.0:*    users:(("systemd-resolve",pid=500,fd=13))',
+    'udp   UNCONN 0      0                 0.0.0.0%br3:53    0.0.0.0:*    users:(("named",pid=600,fd=5))',
+    'tcp   LISTEN 0      10                      *:53              *:*    users:(("unbound",pid=700,fd=4))',
+    'udp   UNCONN 0      0               [fe80::1]%br0:53       [::]:*    users:(("dnsmasq",pid=13141,fd=8))',
+    'udp   UNCONN 0      0                10.9.0.1:5353      0.0.0.0:*    users:(("avahi",pid=800,fd=3))',
+  ].join("\n");
+
+  test("ss -Hlntup: port-53 sockets, TCP and UDP", () => {
+    expect(parseListeners(SS53, 53).map((l) => [l.address, l.device, l.processes[0]!.pid])).toEqual([
+      ["10.9.0.1", undefined, 13141], ["10.9.0.1", undefined, 13141], ["127.0.0.53", "lo", 500], ["0.0.0.0", "br3", 600], ["*", undefined, 700], ["[fe80::1]", "br0", 13141],
+    ]);
+  });
+
+  test.each<[string, string, string[], number[], number[]]>([
+    ["a server on the bridge's address, and a wildcard one", "br0", ["10.9.0.1"], [], [13141, 13141, 700]],
+    ["our own dnsmasq does not count", "br0", ["10.9.0.1"], [13141], [700]],
+    ["the bridge's addresses are free: only the wildcard", "br0", ["10.8.0.1"], [], [700]],
+    ["a wildcard bound to this bridge counts, one bound to another does not", "br3", ["10.3.0.1"], [], [600, 700]],
+  ])("DNS conflicts: %s", (_t, bridge, addresses, ours, pids) => {
+    expect(conflictingDnsListeners(parseListeners(SS53, 53), bridge, addresses, ours).map((l) => l.processes[0]!.pid)).toEqual(pids);
   });
 
   test.each<[string, Array<[string, number, number]>, string | undefined]>([

@@ -25,22 +25,47 @@ beforeEach(() => {
 });
 
 const resolved = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+/**
+ * The Output's value, or its error (an exception thrown in an apply; `apply` alone never sees a rejection). Its other
+ * promises (known, secret, resources) are settled too, or their rejections would be unhandled.
+ */
+const outputPromise = <T>(o: pulumi.Output<T>) => {
+  const i = o as unknown as { promise(): Promise<T>; isKnown: Promise<boolean>; isSecret: Promise<boolean>; allResources(): Promise<unknown> };
+  for (const p of [i.isKnown, i.isSecret, i.allResources()]) p.catch(() => undefined);
+  return i.promise();
+};
 
 test.each([
   ["192.168.122.1/24", "192.168.122.0/24", { start: "192.168.122.2", end: "192.168.122.254" }],
   ["10.0.0.1/30", "10.0.0.0/30", { start: "10.0.0.2", end: "10.0.0.2" }],
+  ["10.0.0.2/30", "10.0.0.0/30", { start: "10.0.0.1", end: "10.0.0.1" }], // the free side is below the bridge's address
   ["172.16.5.77/16", "172.16.0.0/16", { start: "172.16.5.78", end: "172.16.255.254" }],
+  ["172.16.200.1/16", "172.16.0.0/16", { start: "172.16.0.1", end: "172.16.200.0" }], // more room below
+  ["192.168.122.254/24", "192.168.122.0/24", { start: "192.168.122.1", end: "192.168.122.253" }],
+  ["192.168.122.128/24", "192.168.122.0/24", { start: "192.168.122.1", end: "192.168.122.127" }], // 127 below, 126 above
+  ["192.168.122.127/24", "192.168.122.0/24", { start: "192.168.122.128", end: "192.168.122.254" }], // equal: after it
 ])("address %s: network %s, default range %j", (address, network, range) => {
   expect(networkOfAddress(address)).toBe(network);
   expect(defaultDhcpRange(address)).toEqual(range);
 });
 
 test.each([
-  ["192.168.122.254/24", /no room for a DHCP range/],
-  ["192.168.122.1", /IPv4 CIDR/],
-  ["fd00::1/64", /not an IPv4 address/],
-])("address %s has no default range: %s", (address, error) => {
+  ["192.168.122.1", /NatNetwork address "192.168.122.1": .*IPv4 CIDR/],
+  ["fd00::1/64", /NatNetwork address "fd00::1\/64": .*not an IPv4 address/],
+  ["10.0.0.0/24", /NatNetwork address "10.0.0.0\/24": is the network address of 10.0.0.0\/24.*e.g. 10.0.0.1\/24/],
+  ["10.0.0.255/24", /NatNetwork address "10.0.0.255\/24": is the broadcast address of 10.0.0.0\/24/],
+  ["10.0.0.3/30", /is the broadcast address of 10.0.0.0\/30/],
+  ["10.0.0.1/31", /NatNetwork address "10.0.0.1\/31": a \/31 network has no address for a DHCP range.*dhcp: false/],
+  ["10.0.0.1/32", /NatNetwork address "10.0.0.1\/32": a \/32 network has no address for a DHCP range/],
+])("address %s is refused, naming it: %s", (address, error) => {
   expect(() => defaultDhcpRange(address)).toThrow(error);
+  expect(() => networkOfAddress(address)).toThrow(error);
+});
+
+test("without DHCP a /31 or /32 bridge address is allowed; a network or broadcast address still is not", () => {
+  expect(networkOfAddress("10.0.0.0/31", false)).toBe("10.0.0.0/31");
+  expect(networkOfAddress("10.0.0.1/32", false)).toBe("10.0.0.1/32");
+  expect(() => networkOfAddress("10.0.0.0/24", false)).toThrow(/network address/);
 });
 
 test("a NatNetwork declares a Bridge, BridgeAcl, DhcpServer and NetworkNat, with what it derives from the address", async () => {
@@ -77,4 +102,18 @@ test("dhcp: false, nat: false and acl: false leave out their children; leases ar
   expect(registered.iso!.type).toMatch(/:Bridge$/);
   expect(net.dhcp).toBeUndefined();
   expect(net.nat).toBeUndefined();
+});
+
+test("upstreamDns is passed to the DhcpServer", async () => {
+  const net = new NatNetwork("up", { address: "10.8.0.1/24", dhcp: { upstreamDns: ["9.9.9.9", "1.1.1.1"] } });
+  expect(await resolved(net.dhcp!.upstreamDns)).toEqual(["9.9.9.9", "1.1.1.1"]);
+  expect(registered["up-dhcp"]!.inputs).toMatchObject({ upstreamDns: ["9.9.9.9", "1.1.1.1"], range: { start: "10.8.0.2", end: "10.8.0.254" }, router: "10.8.0.1" });
+});
+
+test("an address given as an Output is checked too: the network address is refused, naming `address`", async () => {
+  const net = new NatNetwork("bad", { address: pulumi.output("10.0.0.0/24"), dhcp: false, nat: false, acl: false });
+  await expect(outputPromise(net.network)).rejects.toThrow(/NatNetwork address "10.0.0.0\/24": is the network address/);
+  const good = new NatNetwork("good", { address: pulumi.output("10.0.0.2/30"), nat: false, acl: false });
+  expect(await outputPromise(good.network)).toBe("10.0.0.0/30");
+  expect(await resolved(good.dhcp!.range)).toEqual({ start: "10.0.0.1", end: "10.0.0.1" });
 });

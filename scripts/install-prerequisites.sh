@@ -11,7 +11,8 @@ fi
 # dnsmasq-base: DhcpServer (dnsmasq without its system service); nftables: NetworkNat; xorriso: the cloud-init
 # NoCloud seed ISO; cloud-init: tests validate generated #cloud-config with `cloud-init schema` (nothing runs at boot
 # here: it only acts when a machine boots under systemd with a datasource).
-pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd strace dnsmasq-base nftables xorriso cloud-init)
+# chromium: tests render `qemu-lab graph --format html` in a real headless browser (puppeteer-core drives it).
+pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd strace dnsmasq-base nftables xorriso cloud-init chromium)
 need=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")

@@ -12,7 +12,8 @@ fi
 # NoCloud seed ISO; cloud-init: tests validate generated #cloud-config with `cloud-init schema` (nothing runs at boot
 # here: it only acts when a machine boots under systemd with a datasource).
 # chromium: tests render `qemu-lab graph --format html` in a real headless browser (puppeteer-core drives it).
-pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd strace dnsmasq-base nftables xorriso cloud-init chromium)
+pkgs=(iproute2 qemu-system-x86 qemu-utils busybox-static cpio xz-utils zstd strace dnsmasq-base nftables xorriso cloud-init chromium
+  debootstrap e2fsprogs) # the Debian cloud image (scripts/build-debian-cloud-image.sh): mkfs.ext4 -d; the test reads it with debugfs
 need=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")

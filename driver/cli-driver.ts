@@ -49,11 +49,11 @@ export class CliLifecycleDriver {
   }
 
   preview(): Promise<OperationResult> {
-    return this.run("preview", (stack, onOutput, onEvent) => stack.preview({ onOutput, onEvent, signal: this.deadline() }));
+    return this.run("preview", (stack, onOutput, onEvent) => stack.preview({ onOutput, onEvent, signal: this.deadline(), ...this.updateFlags() }));
   }
 
   up(): Promise<OperationResult> {
-    return this.run("up", (stack, onOutput, onEvent) => stack.up({ onOutput, onEvent, signal: this.deadline() }));
+    return this.run("up", (stack, onOutput, onEvent) => stack.up({ onOutput, onEvent, signal: this.deadline(), ...this.updateFlags() }));
   }
 
   refresh(): Promise<OperationResult> {
@@ -77,12 +77,20 @@ export class CliLifecycleDriver {
     return this.run("destroy", (stack, onOutput, onEvent) => stack.destroy({ onOutput, onEvent, signal: this.deadline() }));
   }
 
+  /** `--target`, `--replace`, `--parallel` and `--refresh` from the options, as the Automation API takes them. */
+  private updateFlags(): { target?: string[]; replace?: string[]; parallel?: number; refresh?: boolean } {
+    const { targets, replaces, parallel, refreshFirst } = this.options;
+    return { target: targets, replace: replaces, parallel, refresh: refreshFirst };
+  }
+
   /**
    * Asks a CLI run that takes longer than `programTimeoutMs` (default 10 minutes) to stop (SIGINT): pulumi then finishes
    * the steps in flight and saves, so the deadline bounds when cancelling starts, not when the run ends.
    */
   private deadline(): AbortSignal {
-    return AbortSignal.timeout(this.options.programTimeoutMs ?? 600_000);
+    const timeout = AbortSignal.timeout(this.options.programTimeoutMs ?? 600_000);
+    // Why also the caller's signal: an abort is a Ctrl-C for the CLI too (it finishes the steps in flight and saves).
+    return this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
   }
 
   /** The stack's checkpoint as the CLI last wrote it, in the lifecycle driver's shape (default providers left out). */

@@ -2,7 +2,7 @@
  * Pure translation of the Pulumi CLI's engine events (Automation API `onEvent`) into the lifecycle driver's
  * {@link StepResult}s, so the two can be compared step for step.
  */
-import type { LogSeverity } from "./monitor-server";
+import type { LogSeverity } from "./types";
 import { changedKeys, diffProperties, displayDiff, hasChanges, PropertyDiff } from "./property-diff";
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
 import type { Diagnostic, OperationKind, StepOp, StepResult } from "./types";

@@ -3,7 +3,8 @@
  * and `retainOnDelete`.
  */
 import { deletionRounds, transitiveDependencies } from "./graph";
-import { Operation, outputsForProvider } from "./operation";
+import { Operation, outputsForProvider, StepCancelledError } from "./operation";
+import { withPending } from "./pending";
 import { formatStepLine } from "./printer";
 import type { ResourceState } from "./types";
 import type { StepResult } from "./types";
@@ -18,10 +19,13 @@ export interface DeleteItem {
 
 /** The engine's message for deleting a protected resource. */
 export function protectedError(urn: string, action: "delete" | "replace"): Error {
-  return new Error(
+  const err = new Error(
     `unable to ${action} resource "${urn}"\nas it is currently marked for protection. To unprotect the resource, ` +
       "remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`",
   );
+  // Why the name: the engine goes on past refused deletes (not replaces) to report them all (step_executor.go:446-448).
+  if (action === "delete") err.name = "DeleteProtectedError";
+  return err;
 }
 
 /**
@@ -35,15 +39,20 @@ export async function deleteResource(op: Operation, item: DeleteItem): Promise<v
   try {
     if (r.protect && !item.replaceStep) throw protectedError(r.urn, "delete");
     if (!op.dryRun) {
-      if (r.custom && !retained && r.id) {
-        const provider = await op.provider();
-        await provider.delete({ urn: r.urn, id: r.id, properties: outputsForProvider(r), oldInputs: r.inputs });
-      }
-      op.snapshot.remove(r);
-      await op.snapshot.persist();
+      await op.runStep(r.urn, async () => {
+        op.progress(r.urn, "delete", "start");
+        if (r.custom && !retained && r.id) {
+          const provider = await op.provider();
+          await withPending(op.snapshot, "deleting", r, () => provider.delete({ urn: r.urn, id: r.id!, properties: outputsForProvider(r), oldInputs: r.inputs }));
+        }
+        op.snapshot.remove(r);
+        await op.snapshot.persist();
+      });
     }
   } catch (err) {
+    if (err instanceof StepCancelledError) throw err; // never started: nothing to report
     const message = messageOf(err);
+    if (item.replaceStep) op.progress(r.urn, "delete", "failed", Date.now() - started);
     if (item.replaceStep) item.replaceStep.error = `deleting the replaced resource failed: ${message}`;
     else op.addStep({ urn: r.urn, type: r.type, op: "delete", custom: r.custom, diffs: [], replaceKeys: [], error: message });
     throw err;
@@ -52,6 +61,7 @@ export async function deleteResource(op: Operation, item: DeleteItem): Promise<v
   if (item.replaceStep) {
     const line = formatStepLine({ ...item.replaceStep, op: "delete", durationMs, detailedDiff: undefined, replaceKeys: [] }, op.dryRun);
     op.settings.write(line.replace(/^ -  /, " -- ").replace(/ deleted/, " deleted original") + "\n");
+    op.progress(r.urn, "delete", "done", durationMs);
     return;
   }
   op.addStep({ urn: r.urn, type: r.type, op: "delete", custom: r.custom, id: undefined, diffs: [], replaceKeys: [], retained, durationMs });

@@ -14,7 +14,9 @@ import type { ProviderClient } from "./provider-client";
 import type { ResourceState } from "./types";
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
 import { Snapshot } from "./snapshot";
-import type { OperationKind, OperationResult } from "./types";
+import { reportPendingOperations } from "./pending";
+import { configSecretKeys, markSecretConfig } from "./secrets";
+import type { OperationKind, OperationResult, ProgressEvent } from "./types";
 import { makeUrn, ROOT_STACK_TYPE } from "./urn";
 import { messageOf } from "../provider/host/runner/message-of";
 
@@ -39,6 +41,21 @@ export interface EngineOptions {
   env?: Record<string, string | undefined>;
   /** Kill the program when it runs longer than this; default 10 minutes. */
   programTimeoutMs?: number;
+  /**
+   * `--target`: only these URNs are created, updated or deleted; other registrations are kept as they are (same)
+   * or skipped (not created), as the engine does.
+   */
+  targets?: string[];
+  /** `--replace`: these URNs are replaced even without a diff. */
+  replaces?: string[];
+  /** `--parallel`: most provider steps at once; default the engine's (4 × CPUs, or `PULUMI_PARALLEL`). */
+  parallel?: number;
+  /** `up --refresh`: refresh the state before running the program. */
+  refreshFirst?: boolean;
+  /** Called when a step starts, finishes or fails. */
+  onProgress?: (e: ProgressEvent) => void;
+  /** First abort: steps in flight finish and are saved, no new ones start, the operation fails as cancelled. */
+  signal?: AbortSignal;
 }
 
 function setup(options: EngineOptions, kind: OperationKind) {
@@ -50,8 +67,8 @@ function setup(options: EngineOptions, kind: OperationKind) {
   const configJson = configEnv(project, config);
   // Why all of it, namespaced: since pulumi 3.13x the engine hands dynamic providers the whole stack config
   // (Configure args and PULUMI_CONFIG), and `configure(req)`'s `req.config.get("k")` looks up "project:k".
-  const providerConfig = JSON.parse(configJson) as PropertyMap;
-  const snapshot = Snapshot.load(options.stateFile, project, options.stack, kind === "preview");
+  const providerConfig = markSecretConfig(JSON.parse(configJson) as PropertyMap, configSecretKeys(project, config));
+  const snapshot = Snapshot.load(options.stateFile, project, options.stack, kind === "preview", { programDir: options.programDir, providerConfig });
   const op = new Operation({
     kind,
     project,
@@ -69,7 +86,11 @@ function setup(options: EngineOptions, kind: OperationKind) {
       PULUMI_CONFIG: configJson,
       ...options.env,
     },
+    parallel: options.parallel,
+    signal: options.signal,
+    onProgress: options.onProgress,
   });
+  if (!options.refreshFirst) reportPendingOperations(op); // `up --refresh` warns of none (deployment_executor.go:165-188)
   return { op, project: projectFileForRun, pulumiDir, configJson };
 }
 
@@ -78,7 +99,15 @@ export async function runUpdate(options: EngineOptions, dryRun: boolean): Promis
   const { op, project, pulumiDir, configJson } = setup(options, dryRun ? "preview" : "up");
   op.printer.header();
   op.outputs = op.stackOutputs(); // Why: a program that fails before registering outputs leaves the old ones.
-  const deployment = new Deployment(op);
+  if (options.refreshFirst) {
+    // `up --refresh`: the refresh runs first, in the same operation; a failed refresh ends it.
+    await refreshAll(op);
+    if (op.errors.length > 0) {
+      await op.close();
+      return op.finish();
+    }
+  }
+  const deployment = new Deployment(op, { targets: options.targets, replaces: options.replaces });
   const stackUrn = makeUrn(options.stack, project.name, ROOT_STACK_TYPE, `${project.name}-${options.stack}`);
   let monitor: MonitorServer | undefined;
   let program: ReturnType<typeof startProgram> | undefined;
@@ -94,7 +123,7 @@ export async function runUpdate(options: EngineOptions, dryRun: boolean): Promis
       configJson,
       pulumiDir,
       typeCheck: options.typeCheck,
-      env: options.env,
+      env: { PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(configSecretKeys(project.name, options.config ?? {})), ...options.env },
       onStdout: (line) => op.diagnose("info", line, stackUrn),
       onStderr: (line) => op.diagnose("info", line, stackUrn),
     });
@@ -128,47 +157,55 @@ export async function runUpdate(options: EngineOptions, dryRun: boolean): Promis
 export async function runRefresh(options: EngineOptions): Promise<OperationResult> {
   const { op } = setup(options, "refresh");
   op.printer.header();
-  return settle(op, async () => {
-    await Promise.all(
-      [...op.snapshot.resources].map(async (r) => {
-        const started = Date.now();
-        if (!r.custom || !r.id) {
-          op.addStep({ urn: r.urn, type: r.type, op: "same", custom: r.custom, id: r.id, diffs: [], replaceKeys: [] });
-          return;
-        }
-        try {
-          const provider = await op.provider();
-          const res = await provider.read({ urn: r.urn, id: r.id, properties: outputsForProvider(r), inputs: r.inputs });
-          if (!res.id) {
-            op.snapshot.remove(r);
-            await op.snapshot.persist();
-            op.addStep({ urn: r.urn, type: r.type, op: "delete", custom: true, diffs: [], replaceKeys: [], durationMs: Date.now() - started });
-            return;
-          }
-          const diff = diffProperties(r.outputs, res.properties, [PROVIDER_KEY]);
-          const newInputs = res.inputs ?? r.inputs;
-          op.snapshot.replace(r, { ...r, id: res.id, outputs: res.properties, inputs: newInputs });
-          await op.snapshot.persist();
-          const drifted = await refreshDrifted(provider, r, res.id, res.properties, newInputs, diff);
-          op.addStep({
-            urn: r.urn,
-            type: r.type,
-            op: drifted ? "refresh" : "same",
-            custom: true,
-            id: res.id,
-            diffs: drifted ? changedKeys(diff) : [],
-            detailedDiff: drifted ? diff : undefined,
-            replaceKeys: [],
-            durationMs: Date.now() - started,
-          });
-        } catch (err) {
-          const message = messageOf(err);
-          op.addStep({ urn: r.urn, type: r.type, op: "refresh", custom: true, id: r.id, diffs: [], replaceKeys: [], error: message });
-          op.fail(err, r.urn);
-        }
-      }),
-    );
-  });
+  return settle(op, () => refreshAll(op));
+}
+
+/** The refresh steps: each resource in state read (within `parallel`; none started after a failure). */
+async function refreshAll(op: Operation): Promise<void> {
+  await Promise.all(
+    [...op.snapshot.resources].map((r) =>
+      op.runStep(r.urn, () => refreshOne(op, r)).catch((err: unknown) => op.fail(err, r.urn)),
+    ),
+  );
+}
+
+/** One refresh step: Read, then drop the resource (gone), or record what was read and whether it drifted. */
+async function refreshOne(op: Operation, r: ResourceState): Promise<void> {
+  const started = Date.now();
+  if (!r.custom || !r.id) {
+    op.addStep({ urn: r.urn, type: r.type, op: "same", custom: r.custom, id: r.id, diffs: [], replaceKeys: [] });
+    return;
+  }
+  try {
+    const provider = await op.provider();
+    const res = await provider.read({ urn: r.urn, id: r.id, properties: outputsForProvider(r), inputs: r.inputs });
+    if (!res.id) {
+      op.snapshot.remove(r);
+      await op.snapshot.persist();
+      op.addStep({ urn: r.urn, type: r.type, op: "delete", custom: true, diffs: [], replaceKeys: [], durationMs: Date.now() - started });
+      return;
+    }
+    const diff = diffProperties(r.outputs, res.properties, [PROVIDER_KEY]);
+    const newInputs = res.inputs ?? r.inputs;
+    op.snapshot.replace(r, { ...r, id: res.id, outputs: res.properties, inputs: newInputs });
+    await op.snapshot.persist();
+    const drifted = await refreshDrifted(provider, r, res.id, res.properties, newInputs, diff);
+    op.addStep({
+      urn: r.urn,
+      type: r.type,
+      op: drifted ? "refresh" : "same",
+      custom: true,
+      id: res.id,
+      diffs: drifted ? changedKeys(diff) : [],
+      detailedDiff: drifted ? diff : undefined,
+      replaceKeys: [],
+      durationMs: Date.now() - started,
+    });
+  } catch (err) {
+    const message = messageOf(err);
+    op.addStep({ urn: r.urn, type: r.type, op: "refresh", custom: true, id: r.id, diffs: [], replaceKeys: [], error: message });
+    op.fail(err, r.urn);
+  }
 }
 
 /**

@@ -16,8 +16,8 @@ import type { OperationResult, StackState } from "./types";
 
 export type { EngineOptions as LifecycleDriverOptions } from "./engine";
 export type { Writer } from "./printer";
-export type { ResourceState, StackState } from "./types";
-export type { Diagnostic, OperationKind, OperationResult, StepOp, StepResult } from "./types";
+export type { PendingOperationState, ResourceState, StackState } from "./types";
+export type { Diagnostic, OperationKind, OperationResult, ProgressEvent, StepOp, StepResult } from "./types";
 export { OperationError } from "./types";
 export type { PropertyDiff } from "./property-diff";
 export { MonitorServer } from "./monitor-server";

@@ -8,10 +8,12 @@ import * as engproto from "@pulumi/pulumi/proto/engine_pb";
 import * as resrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { fromStruct, grpc, PropertyMap, serverError, toStruct } from "./rpc";
+import { filterSecretsOf } from "./secrets";
+import type { LogSeverity } from "./types";
 import { messageOf } from "../provider/host/runner/message-of";
 
 /** Severity of an `Engine.Log` message. */
-export type LogSeverity = "debug" | "info" | "warning" | "error";
+export type { LogSeverity };
 
 /** A decoded `RegisterResource` request. */
 export interface RegisterResourceRequest {
@@ -76,7 +78,7 @@ function decodeRegister(req: resproto.RegisterResourceRequest): RegisterResource
     name: req.getName(),
     parent: req.getParent(),
     custom: req.getCustom(),
-    object: fromStruct(req.getObject()),
+    object: filterSecretsOf(fromStruct(req.getObject())),
     protect: req.hasProtect() ? req.getProtect() : undefined,
     dependencies: req.getDependenciesList(),
     propertyDependencies,
@@ -108,8 +110,9 @@ export class MonitorServer {
     let self: MonitorServer | undefined;
 
     const monitor: Partial<resrpc.IResourceMonitorServer> = {
-      // Why false for all: no secrets, resource references or output values keeps the wire format plain JSON.
-      supportsFeature: (_call, cb) => cb(null, new resproto.SupportsFeatureResponse().setHassupport(false)),
+      // Why only "secrets": secret values then travel as signature objects (`{ <sig>: <secret sig>, value }`) that the
+      // driver keeps marked; no resource references or output values keeps the rest of the wire format plain JSON.
+      supportsFeature: (call, cb) => cb(null, new resproto.SupportsFeatureResponse().setHassupport(call.request.getId() === "secrets")),
       registerResource: (call, cb) => {
         let decoded: RegisterResourceRequest;
         try {
@@ -132,7 +135,7 @@ export class MonitorServer {
       },
       registerResourceOutputs: (call, cb) => {
         Promise.resolve()
-          .then(() => handlers.registerResourceOutputs(call.request.getUrn(), fromStruct(call.request.getOutputs())))
+          .then(() => handlers.registerResourceOutputs(call.request.getUrn(), filterSecretsOf(fromStruct(call.request.getOutputs()))))
           .then(
             () => cb(null, new emptyproto.Empty()),
             (err: unknown) => cb(serverError(messageOf(err))),

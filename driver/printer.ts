@@ -3,6 +3,8 @@
  */
 import { formatDiff } from "./property-diff";
 import { UNKNOWN } from "./rpc";
+import { hasSecretSig } from "./checkpoint";
+import { filterSecrets, SECRET_MASK } from "./secrets";
 import { parseUrn } from "./urn";
 import type { OperationKind, OperationResult, StepOp, StepResult } from "./types";
 
@@ -29,12 +31,17 @@ const PAST: Record<StepOp, string> = {
 
 /** Formats an operation's progress and summary for a {@link Writer}. */
 export class Printer {
+  private readonly write: Writer;
+
   constructor(
-    private readonly write: Writer,
+    write: Writer,
     private readonly kind: OperationKind,
     private readonly stack: string,
     private readonly verbose = false,
-  ) {}
+  ) {
+    // Why filtered here: every line of the operation's text passes through it, so no secret plaintext is printed.
+    this.write = (text) => write(filterSecrets(text));
+  }
 
   /** `Updating (dev):` */
   header(): void {
@@ -80,9 +87,24 @@ export class Printer {
   }
 }
 
-/** A value as compact JSON, with not-yet-known values (previews) shown as `[unknown]`. */
-function formatValue(value: unknown): string {
-  return JSON.stringify(value).split(JSON.stringify(UNKNOWN)).join("[unknown]");
+/** Stands in for a secret while a value is serialized (then printed as `[secret]`, as the CLI shows secrets). */
+const SECRET_PLACEHOLDER = "\u0000secret\u0000";
+
+/** Replaces every secret (its plaintext never reaches the text) with the placeholder. */
+function hideSecrets(value: unknown): unknown {
+  if (hasSecretSig(value)) return SECRET_PLACEHOLDER;
+  if (Array.isArray(value)) return value.map(hideSecrets);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideSecrets(v)]));
+  return value;
+}
+
+/** A value as compact JSON, with secrets shown as `[secret]` and not-yet-known values (previews) as `[unknown]`. */
+export function formatValue(value: unknown): string {
+  return JSON.stringify(hideSecrets(value))
+    .split(JSON.stringify(SECRET_PLACEHOLDER))
+    .join(SECRET_MASK)
+    .split(JSON.stringify(UNKNOWN))
+    .join("[unknown]");
 }
 
 /** One step as text: ` ~  TYPE NAME updated (0.1s) [diff: ~content]`. */

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { childEnv, spawnTracked, waitForExit } from "./child";
 import { withInspectGuard } from "./preload";
+import { revealSecrets } from "./secrets";
 
 /** What the driver uses from `Pulumi.yaml`. */
 export interface ProjectFile {
@@ -41,7 +42,10 @@ export function readProjectFile(programDir: string): ProjectFile {
  */
 export function configEnv(project: string, config: Record<string, unknown>): string {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) {
+  for (const [key, marked] of Object.entries(config)) {
+    // Why plaintext: the runtime reads secret config as plain strings and learns which are secret from
+    // PULUMI_CONFIG_SECRET_KEYS (the language host sets both).
+    const value = revealSecrets(marked);
     if (value === undefined) continue;
     out[key.includes(":") ? key : `${project}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   }

@@ -11,6 +11,7 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import { childEnv, killAndWait, resolvePulumiDir, spawnTracked, waitForExit } from "./child";
 import { fromStruct, grpc, GrpcError, PropertyMap, toStruct } from "./rpc";
+import { annotateSecrets, filterSecretsOf, revealSecrets } from "./secrets";
 import { parseUrn } from "./urn";
 
 /** Options for {@link ProviderClient.start}. */
@@ -117,6 +118,11 @@ type Callback<Res> = (err: grpc.ServiceError | null, res: Res) => void;
  */
 export class ProviderClient {
   private closed = false;
+  /**
+   * The provider's answer to Configure: false (the dynamic provider's, cmd/dynamic-provider/index.js:111) means
+   * secrets are sent to it as plaintext and its results re-marked, as the engine does (provider_plugin.go:1146, :1190).
+   */
+  private acceptSecrets = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -210,15 +216,31 @@ export class ProviderClient {
     });
   }
 
-  /** Configure: always sends `args` (the dynamic provider rejects a request without them). */
+  /** Secrets as plaintext unless the provider said it accepts them. */
+  private wire<T>(value: T): T {
+    return this.acceptSecrets ? value : revealSecrets(value);
+  }
+
+  /** Re-marks as secret what a provider without secrets support returns for secret inputs (engine's rule). */
+  private annotate(outs: PropertyMap, ins: PropertyMap | undefined): PropertyMap {
+    if (!this.acceptSecrets) annotateSecrets(outs, ins);
+    return filterSecretsOf(outs);
+  }
+
+  /**
+   * Configure: always sends `args` (the dynamic provider rejects a request without them), secrets kept as secrets and
+   * `acceptSecrets: true`, as the engine does (provider_plugin.go:1092-1097, :1127); the answer decides how later
+   * calls carry secrets.
+   */
   async configure(args: PropertyMap = {}): Promise<{ acceptSecrets: boolean; acceptResources: boolean }> {
     const req = new provproto.ConfigureRequest();
     req.setArgs(toStruct(args));
-    req.setAcceptsecrets(false);
+    req.setAcceptsecrets(true);
     req.setAcceptresources(false);
     req.setSendsOldInputs(true);
     req.setSendsOldInputsToDelete(true);
     const res = await this.call<provproto.ConfigureResponse>("Configure", undefined, (cb) => this.client.configure(req, cb));
+    this.acceptSecrets = res.getAcceptsecrets();
     return { acceptSecrets: res.getAcceptsecrets(), acceptResources: res.getAcceptresources() };
   }
 
@@ -226,18 +248,18 @@ export class ProviderClient {
   async check(args: { urn: string; olds?: PropertyMap; news: PropertyMap }): Promise<CheckResult> {
     const req = new provproto.CheckRequest();
     setIdentity(req, args.urn);
-    req.setOlds(toStruct(args.olds));
-    req.setNews(toStruct(args.news));
+    req.setOlds(toStruct(this.wire(args.olds)));
+    req.setNews(toStruct(this.wire(args.news)));
     const res = await this.call<provproto.CheckResponse>("Check", args.urn, (cb) => this.client.check(req, cb));
     return {
-      inputs: fromStruct(res.getInputs()),
+      inputs: this.annotate(fromStruct(res.getInputs()), args.news),
       failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
     };
   }
 
   /** Diff: `olds` are the old *outputs* (as the engine sends them), `news` the checked new inputs. */
   async diff(args: ChangeArgs): Promise<DiffResult> {
-    const req = setChange(new provproto.DiffRequest(), args);
+    const req = setChange(new provproto.DiffRequest(), this.wire(args));
     const res = await this.call<provproto.DiffResponse>("Diff", args.urn, (cb) => this.client.diff(req, cb));
     const changes = res.getChanges();
     return {
@@ -258,38 +280,44 @@ export class ProviderClient {
   async create(args: { urn: string; properties: PropertyMap; preview?: boolean }): Promise<{ id: string; properties: PropertyMap }> {
     const req = new provproto.CreateRequest();
     setIdentity(req, args.urn);
-    req.setProperties(toStruct(args.properties));
+    req.setProperties(toStruct(this.wire(args.properties)));
     req.setPreview(args.preview ?? false);
-    const res = await this.call<provproto.CreateResponse>("Create", args.urn, (cb) => this.client.create(req, cb));
-    return { id: res.getId(), properties: fromStruct(res.getProperties()) };
+    const res = await this.call<provproto.CreateResponse>("Create", args.urn, (cb) => this.client.create(req, cb)).catch((err: unknown) => {
+      if (err instanceof ResourceInitError) this.annotate(err.properties, args.properties);
+      throw err;
+    });
+    return { id: res.getId(), properties: this.annotate(fromStruct(res.getProperties()), args.properties) };
   }
 
   /** Read: `properties` are the stored outputs, `inputs` the stored inputs; a result without `id` means gone. */
   async read(args: { urn: string; id: string; properties: PropertyMap; inputs?: PropertyMap }): Promise<ReadResult> {
-    const req = setStored(new provproto.ReadRequest(), args);
-    if (args.inputs) req.setInputs(toStruct(args.inputs));
+    const req = setStored(new provproto.ReadRequest(), this.wire(args));
+    if (args.inputs) req.setInputs(toStruct(this.wire(args.inputs)));
     const res = await this.call<provproto.ReadResponse>("Read", args.urn, (cb) => this.client.read(req, cb));
     const id = res.getId();
     const inputs = res.getInputs();
     return {
       id: id ? id : undefined,
-      properties: fromStruct(res.getProperties()),
-      inputs: inputs ? fromStruct(inputs) : undefined,
+      properties: this.annotate(fromStruct(res.getProperties()), args.properties),
+      inputs: inputs ? this.annotate(fromStruct(inputs), args.inputs) : undefined,
     };
   }
 
   /** Update: `olds` are the old outputs, `news` the checked new inputs. */
   async update(args: ChangeArgs & { preview?: boolean }): Promise<{ properties: PropertyMap }> {
-    const req = setChange(new provproto.UpdateRequest(), args);
+    const req = setChange(new provproto.UpdateRequest(), this.wire(args));
     req.setPreview(args.preview ?? false);
-    const res = await this.call<provproto.UpdateResponse>("Update", args.urn, (cb) => this.client.update(req, cb));
-    return { properties: fromStruct(res.getProperties()) };
+    const res = await this.call<provproto.UpdateResponse>("Update", args.urn, (cb) => this.client.update(req, cb)).catch((err: unknown) => {
+      if (err instanceof ResourceInitError) this.annotate(err.properties, args.news);
+      throw err;
+    });
+    return { properties: this.annotate(fromStruct(res.getProperties()), args.news) };
   }
 
   /** Delete: `properties` are the stored outputs (they carry `__provider`). */
   async delete(args: { urn: string; id: string; properties: PropertyMap; oldInputs?: PropertyMap }): Promise<void> {
-    const req = setStored(new provproto.DeleteRequest(), args);
-    if (args.oldInputs) req.setOldInputs(toStruct(args.oldInputs));
+    const req = setStored(new provproto.DeleteRequest(), this.wire(args));
+    if (args.oldInputs) req.setOldInputs(toStruct(this.wire(args.oldInputs)));
     await this.call<emptyproto.Empty>("Delete", args.urn, (cb) => this.client.delete(req, cb));
   }
 

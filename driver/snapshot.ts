@@ -1,11 +1,20 @@
 /**
  * The in-memory state of a running operation, persisted to the state file after every change.
  */
+import type { PropertyMap } from "./rpc";
 import { loadState, saveState } from "./state-file";
-import type { ResourceState, StackState } from "./types";
+import type { PendingOperationState, ResourceState, StackState } from "./types";
 
 /** The longest a finished step waits before the state file records it. */
 export const WRITE_INTERVAL_MS = 250;
+
+/** Options of {@link Snapshot.load}. */
+export interface SnapshotOptions {
+  /** The program folder, whose `Pulumi.<stack>.yaml` `encryptionsalt` (if any) secrets are written with. */
+  programDir?: string;
+  /** The stack config as given to the provider (`project:key`, secrets marked): the default providers' inputs. */
+  providerConfig?: PropertyMap;
+}
 
 /** Mutable resource list of an operation; writes are serialized and coalesced. */
 export class Snapshot {
@@ -15,20 +24,53 @@ export class Snapshot {
   private lastWrite = 0;
   private timer: NodeJS.Timeout | undefined;
   private writeError: Error | undefined;
+  /** Pending operations the state file held when the operation started (what the next run warns about). */
+  readonly basePendingOperations: readonly PendingOperationState[];
+  /** Pending operations written with the state: the base's pending creates, then this run's unfinished steps. */
+  readonly pendingOperations: PendingOperationState[];
 
   private constructor(
     private readonly file: string | undefined,
     private readonly project: string,
     private readonly stack: string,
-    initial: ResourceState[],
+    private readonly loaded: StackState,
+    providerConfig: PropertyMap | undefined,
   ) {
-    this.resources = initial.map((r) => ({ ...r }));
+    this.resources = loaded.resources.map((r) => ({ ...r }));
+    this.basePendingOperations = loaded.pendingOperations ?? [];
+    // Why only creates: the engine carries the base snapshot's pending CREATE operations into every new snapshot
+    // ("these must require user intervention to be cleared", pkg/backend/snapshot.go:764-771) and drops the others.
+    this.pendingOperations = this.basePendingOperations.filter((op) => op.type === "creating");
+    // Why dirty: the next write (at the latest at the end) drops the base's other pending operations.
+    this.dirty = file !== undefined && this.pendingOperations.length !== this.basePendingOperations.length;
+    if (providerConfig) this.loaded.defaultProviders = { ...this.loaded.defaultProviders, config: providerConfig };
   }
 
   /** Loads the state file; with `readOnly` (previews) nothing is ever written back. */
-  static load(file: string, project: string, stack: string, readOnly: boolean): Snapshot {
-    const state = loadState(file, project, stack);
-    return new Snapshot(readOnly ? undefined : file, project, stack, state.resources);
+  static load(file: string, project: string, stack: string, readOnly: boolean, options: SnapshotOptions = {}): Snapshot {
+    const state = loadState(file, project, stack, { programDir: options.programDir });
+    return new Snapshot(readOnly ? undefined : file, project, stack, state, options.providerConfig);
+  }
+
+  /** Records a provider step as started and writes the state at once (before the provider is called). */
+  beginPending(op: PendingOperationState): void {
+    if (!this.file) return;
+    this.pendingOperations.push(op);
+    this.dirty = true;
+    this.writeNow();
+    // Why fail the step: a provider call whose start is not on disk could be lost without a trace by a crash.
+    if (this.writeError) {
+      this.pendingOperations.splice(this.pendingOperations.indexOf(op), 1);
+      throw new Error(`could not write state file ${this.file}: ${this.writeError.message}`);
+    }
+  }
+
+  /** Records a provider step as finished (written with the next write). */
+  endPending(op: PendingOperationState): void {
+    const i = this.pendingOperations.indexOf(op);
+    if (i < 0) return;
+    this.pendingOperations.splice(i, 1);
+    void this.persist();
   }
 
   /** The live (not pending-delete) entry for a URN. */
@@ -56,7 +98,16 @@ export class Snapshot {
 
   /** The state as it would be written now. */
   toState(): StackState {
-    return { version: 1, project: this.project, stack: this.stack, resources: this.resources.map((r) => ({ ...r })) };
+    return {
+      version: 1,
+      project: this.project,
+      stack: this.stack,
+      resources: this.resources.map((r) => ({ ...r })),
+      pendingOperations: this.pendingOperations.map((op) => ({ ...op })),
+      // Shared, not copied: saveState records a newly made salt in it, and every later write uses that salt.
+      secretsProvider: this.loaded.secretsProvider,
+      defaultProviders: this.loaded.defaultProviders,
+    };
   }
 
   /**

@@ -1,33 +1,111 @@
 /**
- * The stack's state file: a local JSON file (a much reduced Pulumi checkpoint) read at the start of an operation and
- * rewritten atomically after every step, so a crash leaves the last consistent snapshot behind.
+ * The stack's state file: a Pulumi checkpoint (deployment v3, what `pulumi stack export` prints and `pulumi stack
+ * import` reads) with secrets encrypted by the passphrase secrets provider. It is read at the start of an operation
+ * and rewritten atomically after steps, so a crash leaves the last consistent snapshot behind. The previous
+ * release's own format (`{ version: 1, project, stack, resources }`, no secrets) is still read; the next write
+ * turns it into a checkpoint.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkpointSalt, fromDeployment, hasSecretSig, toDeployment, UntypedDeploymentV3, ValueCrypter } from "./checkpoint";
 import { sortByDependencies } from "./graph";
+import { containsSecrets, filterSecretsOf, newStackCrypter, stackConfigSalt, stackCrypter } from "./secrets";
 import type { StackState } from "./types";
 
-/** Reads the state file; a missing file is an empty stack. */
-export function loadState(file: string, project: string, stack: string): StackState {
-  if (!fs.existsSync(file)) return { version: 1, project, stack, resources: [] };
-  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as StackState;
-  if (parsed.version !== 1 || !Array.isArray(parsed.resources)) {
-    throw new Error(`${file} is not a lifecycle-driver state file (version ${String(parsed.version)})`);
-  }
-  if (parsed.stack !== stack || parsed.project !== project) {
-    throw new Error(`${file} holds stack ${parsed.project}/${parsed.stack}, not ${project}/${stack}`);
-  }
-  return parsed;
+/** Options of {@link loadState}. */
+export interface LoadStateOptions {
+  /**
+   * The program folder: when it holds `Pulumi.<stack>.yaml` with an `encryptionsalt`, secrets are written with that
+   * salt (the stack's secrets manager, as the CLI keeps it), whatever salt the checkpoint was written with.
+   */
+  programDir?: string;
 }
 
-/** Writes the state atomically (temp file in the same folder, fsync, rename), in dependency order. */
+/** True when a checkpoint value holds an encrypted secret (decrypting needs the passphrase). */
+function hasCiphertext(value: unknown): boolean {
+  if (hasSecretSig(value)) return typeof value.ciphertext === "string";
+  if (Array.isArray(value)) return value.some(hasCiphertext);
+  if (value && typeof value === "object") return Object.values(value).some(hasCiphertext);
+  return false;
+}
+
+/**
+ * Reads the state file; a missing file is an empty stack. Secrets come back decrypted and marked with the secret
+ * signature; decrypting uses the checkpoint's own salt and the passphrase from `PULUMI_CONFIG_PASSPHRASE`(`_FILE`),
+ * which is only needed when there are secrets.
+ */
+export function loadState(file: string, project: string, stack: string, options: LoadStateOptions = {}): StackState {
+  const configSalt = options.programDir ? stackConfigSalt(options.programDir, stack) : undefined;
+  if (!fs.existsSync(file)) return { version: 1, project, stack, resources: [], secretsProvider: { salt: configSalt } };
+  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<StackState> & Partial<UntypedDeploymentV3>;
+  if (parsed.version === 1 && Array.isArray(parsed.resources)) {
+    // The previous release's format: the same resource entries, no secrets, no pending operations.
+    if (parsed.stack !== stack || parsed.project !== project) {
+      throw new Error(`${file} holds stack ${parsed.project}/${parsed.stack}, not ${project}/${stack}`);
+    }
+    return { version: 1, project, stack, resources: parsed.resources, secretsProvider: { salt: configSalt } };
+  }
+  if (parsed.version !== 3 || !parsed.deployment) {
+    throw new Error(`${file} is neither a Pulumi checkpoint (deployment version 3) nor a lifecycle-driver state file (version ${String(parsed.version)})`);
+  }
+  const untyped = parsed as UntypedDeploymentV3;
+  const salt = checkpointSalt(untyped);
+  const where = `stack ${project}/${stack} (${file})`;
+  let crypter: ValueCrypter | undefined;
+  if (hasCiphertext(untyped.deployment)) {
+    if (!salt) throw new Error(`${where}: the checkpoint holds encrypted secrets but no passphrase secrets provider salt`);
+    crypter = stackCrypter(salt, where);
+  }
+  let contents;
+  try {
+    contents = fromDeployment(untyped, crypter, project, stack);
+  } catch (err) {
+    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  filterSecretsOf([contents.state, contents.pendingOperations, contents.providers]);
+  return {
+    ...contents.state,
+    ...(contents.pendingOperations.length > 0 ? { pendingOperations: contents.pendingOperations } : {}),
+    secretsProvider: { salt: configSalt ?? salt },
+    defaultProviders: { entries: contents.providers },
+  };
+}
+
+/** A crypter for a state without secrets: it never encrypts, it only names the salt (if any) in the checkpoint. */
+function saltOnly(encryptionSalt: string | undefined): ValueCrypter & { encryptionSalt?: string } {
+  const never = (): string => {
+    throw new Error("internal error: a state without secrets has nothing to encrypt");
+  };
+  return { encryptionSalt, encrypt: never, decrypt: never };
+}
+
+/**
+ * Writes the state as a checkpoint atomically (temp file in the same folder, fsync, rename), resources in dependency
+ * order. Secrets are encrypted with the stack's salt (`state.secretsProvider.salt`; a new one is made, and recorded
+ * there, for the first secret of a new stack); a state without secrets needs no passphrase.
+ */
 export function saveState(file: string, state: StackState): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const ordered: StackState = { ...state, resources: sortByDependencies(state.resources) };
+  const where = `stack ${state.project}/${state.stack} (${file})`;
+  const salt = state.secretsProvider?.salt;
+  let crypter: ValueCrypter & { encryptionSalt?: string } = saltOnly(salt);
+  if ([state.resources, state.pendingOperations, state.defaultProviders].some(containsSecrets)) {
+    crypter = salt ? stackCrypter(salt, where) : newStackCrypter(where);
+    if (state.secretsProvider) state.secretsProvider.salt = crypter.encryptionSalt;
+  }
+  const deployment = toDeployment(
+    { ...state, resources: sortByDependencies(state.resources) },
+    {
+      crypter,
+      providerConfig: state.defaultProviders?.config,
+      providers: state.defaultProviders?.entries,
+      pendingOperations: state.pendingOperations,
+    },
+  );
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fd = fs.openSync(tmp, "w");
+  const fd = fs.openSync(tmp, "w", 0o600);
   try {
-    fs.writeFileSync(fd, JSON.stringify(ordered, null, 2) + "\n");
+    fs.writeFileSync(fd, JSON.stringify(deployment, null, 4) + "\n");
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

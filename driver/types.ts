@@ -1,12 +1,25 @@
 /**
  * Public result and option types of the lifecycle driver.
  */
-import type { LogSeverity } from "./monitor-server";
 import type { PropertyDiff } from "./property-diff";
 import type { PropertyMap } from "./rpc";
 
+/** How bad a diagnostic is (the engine's log severities). */
+export type LogSeverity = "debug" | "info" | "warning" | "error";
+
 /** What happened (or, in a preview, would happen) to a resource. `refresh` marks drift found by a refresh. */
 export type StepOp = "create" | "update" | "replace" | "delete" | "same" | "refresh";
+
+/** A step starting, finishing or failing (EngineOptions.onProgress). */
+export interface ProgressEvent {
+  urn: string;
+  name: string;
+  type: string;
+  op: StepOp;
+  phase: "start" | "done" | "failed";
+  /** On "done"/"failed": how long the step took. */
+  durationMs?: number;
+}
 
 /** The operations the driver runs. */
 export type OperationKind = "preview" | "up" | "refresh" | "destroy";
@@ -31,6 +44,8 @@ export interface StepResult {
   deleteBeforeReplace?: boolean;
   /** For deletes: true when `retainOnDelete` dropped the resource from state without deleting it. */
   retained?: boolean;
+  /** True when the resource was adopted through the `import` option (read, not created). */
+  imported?: boolean;
   /** The step's error message, if it failed. */
   error?: string;
   durationMs?: number;
@@ -97,10 +112,22 @@ export interface ResourceState {
   modified?: string;
 }
 
-/** The whole state file. */
+/** A provider step started but not finished when the state was written (checkpoint `pending_operations`). */
+export interface PendingOperationState {
+  resource: ResourceState;
+  type: "creating" | "updating" | "deleting" | "reading";
+}
+
+/** The whole state file (on disk a Pulumi checkpoint, deployment v3; see driver/state-file.ts). */
 export interface StackState {
   version: 1;
   project: string;
   stack: string;
   resources: ResourceState[];
+  /** Provider steps that had started and not finished when the state was written (H-STATE). */
+  pendingOperations?: PendingOperationState[];
+  /** The passphrase secrets provider: `salt` is the `encryptionsalt` secrets are encrypted with (H-STATE). */
+  secretsProvider?: { salt?: string };
+  /** The checkpoint's default provider entries and the config they record, kept for a lossless round trip (H-STATE). */
+  defaultProviders?: { entries?: ResourceState[]; config?: PropertyMap };
 }

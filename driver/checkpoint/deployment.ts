@@ -39,8 +39,11 @@ export interface CheckpointContents {
 
 /** Options of {@link toDeployment}. */
 export interface ToDeploymentOptions {
-  /** Encrypts secret values; its salt is written as the passphrase secrets provider's state. */
-  crypter: ValueCrypter & { encryptionSalt: string };
+  /**
+   * Encrypts secret values; its salt is written as the passphrase secrets provider's state. Without a salt (a stack
+   * that never had a secret and no passphrase) the checkpoint names no secrets provider, as `omitempty` leaves it.
+   */
+  crypter: ValueCrypter & { encryptionSalt?: string };
   /**
    * The stack config as the engine gives it to a dynamic provider: every key with its namespace (`project:key`),
    * string values, secret ones wrapped by `makeSecret` (pkg/resource/deploy/target.go:46-72). It becomes the
@@ -129,7 +132,7 @@ export function toDeployment(state: StackState, options: ToDeploymentOptions): U
     version: 3,
     deployment: {
       manifest: { time: (options.time ?? new Date()).toISOString(), magic: crypto.createHash("sha256").update(version).digest("hex"), version },
-      secrets_providers: { type: "passphrase", state: { salt: crypter.encryptionSalt } },
+      ...(crypter.encryptionSalt !== undefined ? { secrets_providers: { type: "passphrase", state: { salt: crypter.encryptionSalt } } } : {}),
       ...(resources.length > 0 ? { resources } : {}),
       ...(pending.length > 0 ? { pending_operations: pending } : {}),
     },

@@ -107,6 +107,13 @@ export class PassphraseCrypter {
     return new PassphraseCrypter(key, `v1:${salt.toString("base64")}:${encryptWithKey(key, CHECK_PLAINTEXT)}`);
   }
 
+  /** {@link PassphraseCrypter.create}, blocking (for the synchronous state-file writer). */
+  static createSync(passphrase: string): PassphraseCrypter {
+    const salt = crypto.randomBytes(SALT_BYTES);
+    const key = crypto.pbkdf2Sync(passphrase, salt, PBKDF2_ITERATIONS, KEY_BYTES, "sha256");
+    return new PassphraseCrypter(key, `v1:${salt.toString("base64")}:${encryptWithKey(key, CHECK_PLAINTEXT)}`);
+  }
+
   private static verified(key: Buffer, encryptionSalt: string, check: string, where: string): PassphraseCrypter {
     let plain: string | undefined;
     try {

@@ -80,7 +80,7 @@ export class FilesStack {
   }
 
   state(): StackState {
-    return JSON.parse(fs.readFileSync(this.stateFile, "utf8")) as StackState;
+    return this.driver([]).state(); // the checkpoint, decoded (secrets decrypted and marked)
   }
 
   /** The state entry of an object by name. */

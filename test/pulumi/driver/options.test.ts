@@ -71,7 +71,6 @@ describe("lifecycle driver: resource options", () => {
     await stack.run(stack.driver(objects).up());
     const base = stack.resource("base")!;
     expect(stack.resource("child")!.dependencies).toEqual([base.urn]);
-    expect(stack.resource("child")!.deleteBeforeReplace).toBe(true);
     expect(stack.eventsSince(0)).toEqual(["create base", "create child"]);
 
     // The deleteBeforeReplace resource option forces delete-first even though the provider did not ask for it.

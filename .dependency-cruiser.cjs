@@ -24,14 +24,21 @@ module.exports = {
       severity: "error",
       comment: "The provider is loaded in the provider process by the shim; it never reaches back up.",
       from: { path: "^provider/" },
-      to: { path: ["^sdk/", "^driver/", "^demo/", "^bench/"] },
+      to: { path: ["^sdk/", "^driver/", "^cli/", "^demo/", "^bench/"] },
     },
     {
       name: "sdk-does-not-import-driver",
       severity: "error",
       comment: "Users import sdk/; the lifecycle driver is a tool beside it.",
       from: { path: "^sdk/" },
-      to: { path: ["^driver/", "^demo/", "^bench/"] },
+      to: { path: ["^driver/", "^cli/", "^demo/", "^bench/"] },
+    },
+    {
+      name: "driver-does-not-import-cli",
+      severity: "error",
+      comment: "The qemu-lab command is a front end on the lifecycle driver; the driver is also used without it.",
+      from: { path: "^driver/" },
+      to: { path: ["^cli/"] },
     },
   ],
   options: {

@@ -33,7 +33,9 @@ export function spawnTracked(
   onStderrLine?: (line: string) => void,
 ): ChildProcess {
   installExitHook();
-  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  // Why detached (its own process group): a terminal's Ctrl-C goes to the whole foreground group, and the program and
+  // provider must outlive the first one so in-flight steps finish and are saved; they are killed by PID instead.
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"], detached: true });
   live.add(child);
   child.once("exit", () => live.delete(child));
   child.once("error", () => live.delete(child));

@@ -56,7 +56,8 @@ describe("qemu-lab command (dist/cli/main.js)", () => {
 
   /** Starts `qemu-lab <args>` in the program folder (stdin a pipe: a non-interactive session). */
   function start(args: string[], onStdout?: (text: string) => void): { child: ReturnType<typeof spawn>; done: Promise<Run> } {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: program, env, stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group, as a shell job: Ctrl-C in a terminal goes to the whole group.
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd: program, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (b: Buffer) => {
@@ -193,7 +194,7 @@ describe("qemu-lab command (dist/cli/main.js)", () => {
     const { child, done } = start(["up", "--yes"], (out) => {
       if (!sent && out.includes("note updating")) {
         sent = true;
-        child.kill("SIGINT"); // the CLI's PID only, as the first Ctrl-C reaches it
+        process.kill(-child.pid!, "SIGINT"); // the whole foreground group, as a terminal's Ctrl-C: the program and provider must survive it
       }
     });
     const r = await done;

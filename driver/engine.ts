@@ -68,7 +68,9 @@ function setup(options: EngineOptions, kind: OperationKind) {
   // Why all of it, namespaced: since pulumi 3.13x the engine hands dynamic providers the whole stack config
   // (Configure args and PULUMI_CONFIG), and `configure(req)`'s `req.config.get("k")` looks up "project:k".
   const providerConfig = markSecretConfig(JSON.parse(configJson) as PropertyMap, configSecretKeys(project, config));
-  const snapshot = Snapshot.load(options.stateFile, project, options.stack, kind === "preview", { programDir: options.programDir, providerConfig });
+  // Why the options' env too: a caller may give the passphrase there, as it does the program's other variables.
+  const env = { ...process.env, ...options.env };
+  const snapshot = Snapshot.load(options.stateFile, project, options.stack, kind === "preview", { programDir: options.programDir, providerConfig, env });
   const op = new Operation({
     kind,
     project,

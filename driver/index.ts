@@ -60,7 +60,7 @@ export class LifecycleDriver {
   /** The current contents of the state file (an empty stack when there is none yet). */
   state(): StackState {
     const project = this.options.project ?? readProjectFile(this.options.programDir).name;
-    return loadState(this.options.stateFile, project, this.options.stack);
+    return loadState(this.options.stateFile, project, this.options.stack, { programDir: this.options.programDir, env: { ...process.env, ...this.options.env } });
   }
 }
 

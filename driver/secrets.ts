@@ -114,8 +114,8 @@ const crypters = new Map<string, PassphraseCrypter>();
  * The crypter of a stack with `encryptionSalt`, with the passphrase from the environment (cached per process);
  * fails with the variable to set when there is none, or when it is the wrong one.
  */
-export function stackCrypter(encryptionSalt: string, where: string): PassphraseCrypter {
-  const passphrase = passphraseFromEnv();
+export function stackCrypter(encryptionSalt: string, where: string, env: NodeJS.ProcessEnv = process.env): PassphraseCrypter {
+  const passphrase = passphraseFromEnv(env);
   if (passphrase === undefined) throw new Error(`${where} has encrypted secrets: ${NO_PASSPHRASE}`);
   const key = JSON.stringify([passphrase, encryptionSalt]);
   let crypter = crypters.get(key);
@@ -127,8 +127,8 @@ export function stackCrypter(encryptionSalt: string, where: string): PassphraseC
 }
 
 /** A new stack's crypter with a fresh salt (the passphrase from the environment), as `pulumi stack init` makes one. */
-export function newStackCrypter(where: string): PassphraseCrypter {
-  const passphrase = passphraseFromEnv();
+export function newStackCrypter(where: string, env: NodeJS.ProcessEnv = process.env): PassphraseCrypter {
+  const passphrase = passphraseFromEnv(env);
   if (passphrase === undefined) throw new Error(`${where} has secrets to encrypt: ${NO_PASSPHRASE}`);
   const crypter = PassphraseCrypter.createSync(passphrase);
   crypters.set(JSON.stringify([passphrase, crypter.encryptionSalt]), crypter);

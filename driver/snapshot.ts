@@ -14,6 +14,8 @@ export interface SnapshotOptions {
   programDir?: string;
   /** The stack config as given to the provider (`project:key`, secrets marked): the default providers' inputs. */
   providerConfig?: PropertyMap;
+  /** Where the passphrase is looked up; default: this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Mutable resource list of an operation; writes are serialized and coalesced. */
@@ -35,6 +37,7 @@ export class Snapshot {
     private readonly stack: string,
     private readonly loaded: StackState,
     providerConfig: PropertyMap | undefined,
+    private readonly env: NodeJS.ProcessEnv | undefined,
   ) {
     this.resources = loaded.resources.map((r) => ({ ...r }));
     this.basePendingOperations = loaded.pendingOperations ?? [];
@@ -48,8 +51,8 @@ export class Snapshot {
 
   /** Loads the state file; with `readOnly` (previews) nothing is ever written back. */
   static load(file: string, project: string, stack: string, readOnly: boolean, options: SnapshotOptions = {}): Snapshot {
-    const state = loadState(file, project, stack, { programDir: options.programDir });
-    return new Snapshot(readOnly ? undefined : file, project, stack, state, options.providerConfig);
+    const state = loadState(file, project, stack, { programDir: options.programDir, env: options.env });
+    return new Snapshot(readOnly ? undefined : file, project, stack, state, options.providerConfig, options.env);
   }
 
   /** Records a provider step as started and writes the state at once (before the provider is called). */
@@ -133,7 +136,7 @@ export class Snapshot {
     this.dirty = false;
     this.lastWrite = Date.now();
     try {
-      saveState(this.file, this.toState());
+      saveState(this.file, this.toState(), { env: this.env });
     } catch (err) {
       this.writeError = err instanceof Error ? err : new Error(String(err));
     }

@@ -19,6 +19,8 @@ export interface LoadStateOptions {
    * salt (the stack's secrets manager, as the CLI keeps it), whatever salt the checkpoint was written with.
    */
   programDir?: string;
+  /** Where the passphrase is looked up (`PULUMI_CONFIG_PASSPHRASE`/`_FILE`); default: this process's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** True when a checkpoint value holds an encrypted secret (decrypting needs the passphrase). */
@@ -54,7 +56,7 @@ export function loadState(file: string, project: string, stack: string, options:
   let crypter: ValueCrypter | undefined;
   if (hasCiphertext(untyped.deployment)) {
     if (!salt) throw new Error(`${where}: the checkpoint holds encrypted secrets but no passphrase secrets provider salt`);
-    crypter = stackCrypter(salt, where);
+    crypter = stackCrypter(salt, where, options.env);
   }
   let contents;
   try {
@@ -84,13 +86,13 @@ function saltOnly(encryptionSalt: string | undefined): ValueCrypter & { encrypti
  * order. Secrets are encrypted with the stack's salt (`state.secretsProvider.salt`; a new one is made, and recorded
  * there, for the first secret of a new stack); a state without secrets needs no passphrase.
  */
-export function saveState(file: string, state: StackState): void {
+export function saveState(file: string, state: StackState, options: Pick<LoadStateOptions, "env"> = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const where = `stack ${state.project}/${state.stack} (${file})`;
   const salt = state.secretsProvider?.salt;
   let crypter: ValueCrypter & { encryptionSalt?: string } = saltOnly(salt);
   if ([state.resources, state.pendingOperations, state.defaultProviders].some(containsSecrets)) {
-    crypter = salt ? stackCrypter(salt, where) : newStackCrypter(where);
+    crypter = salt ? stackCrypter(salt, where, options.env) : newStackCrypter(where, options.env);
     if (state.secretsProvider) state.secretsProvider.salt = crypter.encryptionSalt;
   }
   const deployment = toDeployment(

@@ -62,7 +62,8 @@ export class LabStack {
       stateFile: this.stateFile,
       config: { ...this.config, ...overrides, stateDir: this.stateDir },
       write: (text: string) => (this.output += text),
-      env: this.env,
+      // The CLI driver's passphrase (empty, as its local backend uses): stacks with secrets (cloudInit) need one.
+      env: { PULUMI_CONFIG_PASSPHRASE: "", ...this.env },
     };
     return this.kind === "pulumi-cli" ? new CliLifecycleDriver({ ...options, pulumiBin: pulumiCliBin() }) : new LifecycleDriver(options);
   }

@@ -3,6 +3,7 @@
  * the VM part, and the results rendered as tables and docs/performance.md.
  */
 import { libvirtUnavailable } from "./baselines/libvirt";
+import { measureCliFloor, type CliSamples } from "./cli-floor";
 import { machineInfo } from "./machine";
 import { measureNatNetwork, type NatSamples } from "./nat-network";
 import { measureLab, type LabSamples } from "./network-lab";
@@ -23,14 +24,17 @@ export interface BenchOptions {
   nat: boolean;
   natLeases: number;
   natControlLeases?: number;
+  /** Measure the end-to-end row (`qemu-lab up` of the lab of size `cliN` beside the program floor, `reps` times). */
+  cli: boolean;
+  cliN: number;
   log: (line: string) => void;
 }
 
 /** Options for the full run or the short mode. */
 export function defaultOptions(short: boolean, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): BenchOptions {
   return short
-    ? { short, sizes: [3], reps: 1, libvirt: false, vm: false, nat: true, natLeases: 3, natControlLeases: 1, log }
-    : { short, sizes: [10, 50, 100], reps: 3, libvirt: true, vm: true, nat: true, natLeases: 20, natControlLeases: 3, log };
+    ? { short, sizes: [3], reps: 1, libvirt: false, vm: false, nat: true, natLeases: 3, natControlLeases: 1, cli: true, cliN: 3, log }
+    : { short, sizes: [10, 50, 100], reps: 3, libvirt: true, vm: true, nat: true, natLeases: 20, natControlLeases: 3, cli: true, cliN: 100, log };
 }
 
 /** Runs the benchmark. */
@@ -58,6 +62,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       natNote = `failed: ${messageOf(e)}`;
     }
   }
+  let cli: CliSamples | undefined;
+  let cliNote: string | undefined = options.cli ? undefined : "not requested (--no-cli)";
+  if (options.cli) {
+    try {
+      cli = await measureCliFloor(options.cliN, options.reps, options.log);
+    } catch (e) {
+      cliNote = `failed: ${messageOf(e)}`;
+    }
+  }
   return {
     date: new Date().toISOString(),
     short: options.short,
@@ -70,5 +83,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     vmNote,
     natNetwork,
     natNote,
+    cli,
+    cliNote,
   };
 }

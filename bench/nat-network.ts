@@ -142,7 +142,7 @@ function providerDhcpDir(stateDir: string): string {
 
 /**
  * Check that the NAT network is really there: the bridge is up with its address, bridge.conf allows it, the namespace
- * has a qemu_lab_nat_ table with 2 DNAT rules per lease and a masquerade, the pidfile names a live dnsmasq, and the
+ * has a qemu_lab_nat_ table with 2 DNAT rules per lease and libvirt's three masquerade rules, the pidfile names a live dnsmasq, and the
  * hosts file has one line per lease.
  */
 export function verifyNat(netns: string, leases: number, dhcpDir: string): void {
@@ -158,9 +158,10 @@ export function verifyNat(netns: string, leases: number, dhcpDir: string): void 
   const tables = nft("list", "tables", "ip").nftables.flatMap((o) => (o.table?.name?.startsWith(NAT_TABLE_PREFIX) ? [o.table.name] : []));
   if (tables.length !== 1) throw new Error(`${where}: expected one ${NAT_TABLE_PREFIX}* table, found ${JSON.stringify(tables)}`);
   const rules = nft("list", "table", "ip", tables[0]!).nftables.flatMap((o) => (o.rule ? [JSON.stringify(o.rule.expr)] : []));
-  const dnat = rules.filter((r) => r.includes('"dnat"')).length;
+  // A DNAT statement is the key `"dnat":` (the hairpin rule only matches `ct status dnat`).
+  const dnat = rules.filter((r) => r.includes('"dnat":')).length;
   const masq = rules.filter((r) => r.includes('"masquerade"')).length;
-  if (dnat !== 2 * leases || masq !== 1) throw new Error(`${where}: table ${tables[0]} has ${dnat} dnat and ${masq} masquerade rules, expected ${2 * leases} and 1`);
+  if (dnat !== 2 * leases || masq !== 3) throw new Error(`${where}: table ${tables[0]} has ${dnat} dnat and ${masq} masquerade rules, expected ${2 * leases} and 3`);
   const pidFile = path.join(dhcpDir, "dnsmasq.pid");
   const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
   let exe = "";

@@ -1,6 +1,7 @@
 /**
  * Rendering the benchmark's results: the tables printed by `npm run bench` and docs/performance.md. Pure.
  */
+import type { CliSamples } from "./cli-floor";
 import type { MachineInfo } from "./machine";
 import type { NatSamples } from "./nat-network";
 import type { LabSamples } from "./network-lab";
@@ -29,6 +30,9 @@ export interface BenchResult {
   /** The NatNetwork row (absent when not measured: see natNote). */
   natNetwork?: NatSamples;
   natNote?: string;
+  /** The end-to-end row: `qemu-lab up` beside the program floor (absent when not measured: see cliNote). */
+  cli?: CliSamples;
+  cliNote?: string;
 }
 
 const sec = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "n/a" : (ms / 1000).toFixed(3));
@@ -164,6 +168,72 @@ export function natTargetRow(result: BenchResult): TargetRow {
   return { target, measured, limit: "nft ≤ 1 and dnsmasq/lease files ≤ 1", met: nft !== undefined && dhcp !== undefined ? nft <= 1 && dhcp <= 1 : undefined };
 }
 
+const mib = (kib: number | undefined): string => (kib === undefined ? "n/a" : `${(kib / 1024).toFixed(1)} MiB`);
+
+/** The end-to-end row: `qemu-lab up` and the no-op program's up against the program floor, and the provider's peak memory. */
+export function cliTable(cli: CliSamples | undefined): string {
+  if (!cli) return "";
+  const floor = med(cli.floor);
+  const row = (what: string, xs: readonly number[], vsFloor: boolean) => [what, sec(med(xs)), vsFloor ? times(ratio(med(xs), floor)) : "—"];
+  const [peak, noop] = [med(cli.peakKiB), med(cli.noopPeakKiB)];
+  const heap = (h: number | undefined) => (h === undefined ? "" : ` (live JS heap ${mib(h)})`);
+  const ours = peak !== undefined && noop !== undefined ? `${peak >= noop ? "+" : "−"}${mib(Math.abs(peak - noop))}` : "n/a";
+  return [
+    `qemu-lab up of the network lab, N=${cli.n} (${cli.resources} resources; medians of ${cli.floor.length} repetition${cli.floor.length === 1 ? "" : "s"})`,
+    pipeTable(
+      ["run", "seconds", "/ program floor"],
+      [
+        row("program floor: cmd/run against a monitor that answers at once", cli.floor, true),
+        row("qemu-lab up --yes, no-op provider (same registrations, nothing on the host)", cli.noopUp, true),
+        row("qemu-lab up --yes of the lab", cli.up, true),
+        row("qemu-lab destroy --yes of the lab", cli.destroy, false),
+      ],
+    ),
+    `provider process peak memory (VmHWM) in qemu-lab up: ${mib(peak)}${heap(med(cli.heapPeakKiB))}; no-op provider ${mib(noop)}${heap(med(cli.noopHeapPeakKiB))}; ours ${ours}`,
+  ].join("\n");
+}
+
+/** Where the CLI process's CPU time went in one `qemu-lab up` (the `--cpu-prof` summary). */
+export function cliProfileTable(cli: CliSamples | undefined): string {
+  if (!cli) return "";
+  const p = cli.profile;
+  if (!p) return `CLI profile: ${cli.profileNote ?? "not taken"}`;
+  const busy = p.wallMs - p.idleMs;
+  const ms = (x: number) => x.toFixed(0);
+  return [
+    `Where the qemu-lab process's time went in one up, N=${cli.n} (node --cpu-prof; self time): ${sec(p.wallMs)} s, of which idle (waiting for the program, the provider and the disk) ${sec(p.idleMs)} s, busy ${sec(busy)} s`,
+    pipeTable(
+      ["owner of the code (builtins charged to their caller)", "self ms", "share of busy"],
+      p.groups.map((g) => [g.group, ms(g.selfMs), `${busy > 0 ? ((g.selfMs / busy) * 100).toFixed(0) : "0"}%`]),
+    ),
+    `hottest functions: ${p.top.map((f) => `${f.name} ${ms(f.selfMs)} ms`).join(", ") || "none"}`,
+  ].join("\n");
+}
+
+/** Targets of the end-to-end row: `qemu-lab up` within 15% of the program floor; the provider's peak memory beside a no-op provider's. */
+export function cliTargetRows(result: BenchResult): TargetRow[] {
+  const cli = result.cli;
+  if (!cli) {
+    const measured = result.cliNote ?? "not measured";
+    return [
+      { target: "qemu-lab up / program floor", measured, limit: "≤ 1.15×" },
+      { target: "qemu-lab up: provider peak memory (VmHWM) beside a no-op provider", measured, limit: "≤ 150 MB (143 MiB)" },
+    ];
+  }
+  const r = ratio(med(cli.up), med(cli.floor));
+  const [peak, noop] = [med(cli.peakKiB), med(cli.noopPeakKiB)];
+  const rows: TargetRow[] = [
+    { target: `qemu-lab up, N=${cli.n}: CLI / program floor`, measured: times(r), limit: "≤ 1.15×", met: r !== undefined ? r <= 1.15 : undefined },
+    {
+      target: `qemu-lab up, N=${cli.n}: provider peak memory (VmHWM) beside a no-op provider`,
+      measured: `${mib(peak)} (no-op ${mib(noop)}${peak !== undefined && noop !== undefined ? `, ours ${peak >= noop ? "+" : "−"}${mib(Math.abs(peak - noop))}` : ""})`,
+      limit: "≤ 150 MB (143 MiB)",
+      met: peak !== undefined ? peak * 1024 <= 150e6 : undefined,
+    },
+  ];
+  return result.short ? rows.map((row) => ({ ...row, met: undefined })) : rows;
+}
+
 /** The targets from the performance issue, judged on the largest lab size measured. */
 export function targetRows(result: BenchResult): TargetRow[] {
   const judge = !result.short;
@@ -220,6 +290,7 @@ export function targetRows(result: BenchResult): TargetRow[] {
     met: overhead !== undefined ? overhead <= 1.05 : undefined,
   });
   rows.push(natTargetRow(result));
+  rows.push(...cliTargetRows(result));
   return judge ? rows : rows.map((r) => ({ ...r, met: undefined }));
 }
 
@@ -253,6 +324,8 @@ export function renderConsole(result: BenchResult): string {
     result.vm ? vmTable(result.vm) : `VM: ${result.vmNote ?? "not measured"}`,
     "",
     result.natNetwork ? natTable(result.natNetwork) : `NatNetwork: ${result.natNote ?? "not measured"}`,
+    "",
+    result.cli ? `${cliTable(result.cli)}\n\n${cliProfileTable(result.cli)}` : `qemu-lab up: ${result.cliNote ?? "not measured"}`,
     "",
     `Targets${result.short ? " (short mode: not judged)" : ""}`,
     targetTable(targetRows(result)),

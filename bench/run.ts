@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full run; writes docs/performance.md) and `npm run bench -- --short` (N = 3, one repetition:
  * checks that the benchmark works, judges nothing). Also `--sizes 10,50 --reps 1` for a quick look;
- * `--no-vm`, `--no-libvirt`, `--no-nat` leave a part out.
+ * `--no-vm`, `--no-libvirt`, `--no-nat`, `--no-cli` leave a part out.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -28,6 +28,7 @@ async function main(args: string[]): Promise<void> {
   if (args.includes("--no-vm")) options.vm = false;
   if (args.includes("--no-libvirt")) options.libvirt = false;
   if (args.includes("--no-nat")) options.nat = false;
+  if (args.includes("--no-cli")) options.cli = false;
   const result = await runBenchmark(options);
   process.stdout.write(renderConsole(result));
   // Why only the default full run: a partial run must not overwrite the recorded figures.

@@ -80,15 +80,25 @@ export function natShellDnsmasqConf(dir: string): string {
   ].join("\n");
 }
 
-/** The nft file: masquerade of the network, and each forward in prerouting and output (as NetworkNat has it). Pure. */
+/**
+ * The nft file, the rules NetworkNat writes: each forward in prerouting and output (never from 127/8), and libvirt's
+ * masquerade (multicast/broadcast left alone, tcp/udp to unprivileged ports, the rest, then hairpin). Pure.
+ */
 export function natShellNft(n: number): string {
-  const dnat = (l: NatLease, output: boolean) => `\t\tfib daddr type local${output ? " ip daddr != 127.0.0.0/8" : ""} tcp dport ${l.hostPort} dnat to ${l.ip}:22\n`;
+  const dnat = (l: NatLease) => `\t\tfib daddr type local ip daddr != 127.0.0.0/8 tcp dport ${l.hostPort} dnat to ${l.ip}:22\n`;
+  const net = NAT_SOURCE;
+  const postrouting = [
+    `ip saddr ${net} ip daddr { 224.0.0.0/24, 255.255.255.255 } return`,
+    `ip saddr ${net} ip daddr != ${net} meta l4proto { tcp, udp } masquerade to :1024-65535`,
+    `ip saddr ${net} ip daddr != ${net} masquerade`,
+    `ip saddr ${net} ip daddr ${net} ct status dnat masquerade`,
+  ].map((r) => `\t\t${r}\n`).join("");
   const leases = natLeases(n);
   return (
     `table ip ${NAT_SHELL_TABLE} {\n` +
-    `\tchain prerouting {\n\t\ttype nat hook prerouting priority -100; policy accept;\n${leases.map((l) => dnat(l, false)).join("")}\t}\n` +
-    `\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n${leases.map((l) => dnat(l, true)).join("")}\t}\n` +
-    `\tchain postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n\t\tip saddr ${NAT_SOURCE} ip daddr != ${NAT_SOURCE} masquerade\n\t}\n` +
+    `\tchain prerouting {\n\t\ttype nat hook prerouting priority -100; policy accept;\n${leases.map(dnat).join("")}\t}\n` +
+    `\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n${leases.map(dnat).join("")}\t}\n` +
+    `\tchain postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n${postrouting}\t}\n` +
     "}"
   );
 }

@@ -5,7 +5,9 @@ import { labAclPath, labBridge, labResourceCount } from "../../bench/lab-spec";
 import { commandKey, parseProbeLog, profile } from "../../bench/probe-log";
 import { natLease, natShellDestroySteps, natShellNft, natShellReadSteps, natShellUpSteps, scriptOf, stepProcesses } from "../../bench/baselines/nat-shell";
 import { isDhcpSpawn, isNftSpawn, type NatSamples } from "../../bench/nat-network";
-import { natTable, natTargetRow, pipeTable, type BenchResult, type TargetRow } from "../../bench/report";
+import { cliProfileTable, cliTable, cliTargetRows, natTable, natTargetRow, pipeTable, type BenchResult, type TargetRow } from "../../bench/report";
+import { createdCount, type CliSamples } from "../../bench/cli-floor";
+import { ownerOf, summarizeCpuProfile, type CpuProfile } from "../../bench/floor/cpu-profile";
 import { linearFit, median, ratio } from "../../bench/stats";
 
 describe("lab spec", () => {
@@ -158,13 +160,13 @@ describe("NatNetwork baseline and row", () => {
     expect(steps[7]!.text.endsWith("\nexpand-hosts\nEOF")).toBe(true);
   });
 
-  test("nft table: masquerade and each forward in prerouting and output", () => {
+  test("nft table: each forward in prerouting and output, and libvirt's masquerade rules (as NetworkNat writes them)", () => {
     expect(natShellNft(1)).toBe(
       [
         "table ip qemu_lab_nat_shell {",
         "\tchain prerouting {",
         "\t\ttype nat hook prerouting priority -100; policy accept;",
-        "\t\tfib daddr type local tcp dport 20000 dnat to 192.168.122.10:22",
+        "\t\tfib daddr type local ip daddr != 127.0.0.0/8 tcp dport 20000 dnat to 192.168.122.10:22",
         "\t}",
         "\tchain output {",
         "\t\ttype nat hook output priority -100; policy accept;",
@@ -172,7 +174,10 @@ describe("NatNetwork baseline and row", () => {
         "\t}",
         "\tchain postrouting {",
         "\t\ttype nat hook postrouting priority 100; policy accept;",
+        "\t\tip saddr 192.168.122.0/24 ip daddr { 224.0.0.0/24, 255.255.255.255 } return",
+        "\t\tip saddr 192.168.122.0/24 ip daddr != 192.168.122.0/24 meta l4proto { tcp, udp } masquerade to :1024-65535",
         "\t\tip saddr 192.168.122.0/24 ip daddr != 192.168.122.0/24 masquerade",
+        "\t\tip saddr 192.168.122.0/24 ip daddr 192.168.122.0/24 ct status dnat masquerade",
         "\t}",
         "}",
       ].join("\n"),
@@ -256,4 +261,147 @@ describe("NatNetwork baseline and row", () => {
   });
 
   test("a row not measured is not judged", () => expect(natTargetRow(result(undefined)).met).toBeUndefined());
+});
+
+describe("end-to-end row: qemu-lab up beside the program floor", () => {
+  test.each<[string, string | undefined]>([
+    ["file:///work/main/dist/driver/engine.js", "ours: dist/driver"],
+    ["/work/main/dist/cli/main.js", "ours: dist/cli"],
+    ["/work/main/node_modules/@pulumi/pulumi/runtime/rpc.js", "@pulumi/pulumi"],
+    ["/work/main/node_modules/@grpc/grpc-js/build/src/call.js", "gRPC/protobuf"],
+    ["/work/main/node_modules/@pulumi/pulumi/node_modules/google-protobuf/google-protobuf.js", "gRPC/protobuf"],
+    ["/work/main/node_modules/js-yaml/lib/loader.js", "npm: js-yaml"],
+    ["/work/main/node_modules/@types/x/index.js", "npm: @types/x"],
+    ["node:internal/modules/cjs/loader", "node internals"],
+    ["internal/child_process", "node internals"],
+    ["/tmp/other.js", "other scripts"],
+    ["", undefined],
+  ])("owner of %s", (url, owner) => expect(ownerOf(url)).toBe(owner));
+
+  const frame = (functionName: string, url = "", lineNumber = 0) => ({ functionName, url, lineNumber });
+  const profileFixture: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame("(root)"), children: [2, 3, 4, 5] },
+      { id: 2, callFrame: frame("(idle)") },
+      { id: 3, callFrame: frame("(garbage collector)") },
+      { id: 4, callFrame: frame("saveState", "file:///w/dist/driver/state-file.js", 10), children: [6] },
+      { id: 5, callFrame: frame("deserialize", "/w/node_modules/@grpc/grpc-js/build/src/x.js", 4), children: [8] },
+      { id: 6, callFrame: frame("renameSync", "node:fs", 999), children: [7] },
+      { id: 7, callFrame: frame("rename") },
+      { id: 8, callFrame: frame("stringify") },
+    ],
+    startTime: 0,
+    endTime: 8000,
+    samples: [2, 2, 4, 7, 8, 3, 5, 5],
+    timeDeltas: [0, 1000, 1000, 1000, 1000, 1000, 1000, 1000],
+  };
+
+  test("profile summary: self time per owner, builtins charged to their caller, Node's code to the caller outside Node", () => {
+    expect(summarizeCpuProfile(profileFixture, 3)).toEqual({
+      wallMs: 8,
+      idleMs: 2,
+      groups: [
+        { group: "gRPC/protobuf", selfMs: 3 },
+        { group: "node internals, called by ours: dist/driver", selfMs: 1 },
+        { group: "ours: dist/driver", selfMs: 1 },
+        { group: "V8: garbage collector", selfMs: 1 },
+      ],
+      top: [
+        { name: "deserialize (x.js:5)", group: "gRPC/protobuf", selfMs: 2 },
+        { name: "(garbage collector)", group: "V8: garbage collector", selfMs: 1 },
+        { name: "rename", group: "node internals, called by ours: dist/driver", selfMs: 1 },
+      ],
+    });
+  });
+
+  test.each<[string, number | undefined]>([
+    ["Resources:\n    + 14 created\n\nDuration: 2.6s\n", 14],
+    ["Resources:\n    - 14 deleted\n", undefined],
+  ])("created count %#", (text, n) => expect(createdCount(text)).toBe(n));
+
+  const cli: CliSamples = {
+    n: 100,
+    resources: 401,
+    up: [12000, 11000, 13000],
+    destroy: [9000],
+    floor: [10000],
+    noopUp: [10500],
+    peakKiB: [204800],
+    heapPeakKiB: [61440],
+    noopPeakKiB: [133120],
+    noopHeapPeakKiB: [40960],
+    profile: {
+      wallMs: 12000,
+      idleMs: 10000,
+      groups: [
+        { group: "ours: dist/driver", selfMs: 1500 },
+        { group: "@pulumi/pulumi", selfMs: 500 },
+      ],
+      top: [{ name: "saveState (state-file.js:11)", group: "ours: dist/driver", selfMs: 900 }],
+    },
+  };
+  const withCli = (c: CliSamples | undefined, short = false): BenchResult => ({
+    date: "d",
+    short,
+    reps: 3,
+    sizes: [],
+    machine: {} as BenchResult["machine"],
+    labs: [],
+    cli: c,
+    cliNote: c ? undefined : "failed: no dist",
+  });
+
+  test("table: each run against the floor, and the provider's peak beside the no-op provider's", () => {
+    expect(cliTable(cli)).toBe(
+      [
+        "qemu-lab up of the network lab, N=100 (401 resources; medians of 1 repetition)",
+        "| run                                                                         | seconds | / program floor |",
+        "|-----------------------------------------------------------------------------|---------|-----------------|",
+        "| program floor: cmd/run against a monitor that answers at once               | 10.000  | 1.00×           |",
+        "| qemu-lab up --yes, no-op provider (same registrations, nothing on the host) | 10.500  | 1.05×           |",
+        "| qemu-lab up --yes of the lab                                                | 12.000  | 1.20×           |",
+        "| qemu-lab destroy --yes of the lab                                           | 9.000   | —               |",
+        "provider process peak memory (VmHWM) in qemu-lab up: 200.0 MiB (live JS heap 60.0 MiB); no-op provider 130.0 MiB (live JS heap 40.0 MiB); ours +70.0 MiB",
+      ].join("\n"),
+    );
+    expect(cliTable(undefined)).toBe("");
+  });
+
+  test("profile table", () => {
+    expect(cliProfileTable(cli)).toBe(
+      [
+        "Where the qemu-lab process's time went in one up, N=100 (node --cpu-prof; self time): 12.000 s, of which idle (waiting for the program, the provider and the disk) 10.000 s, busy 2.000 s",
+        "| owner of the code (builtins charged to their caller) | self ms | share of busy |",
+        "|------------------------------------------------------|---------|---------------|",
+        "| ours: dist/driver                                    | 1500    | 75%           |",
+        "| @pulumi/pulumi                                       | 500     | 25%           |",
+        "hottest functions: saveState (state-file.js:11) 900 ms",
+      ].join("\n"),
+    );
+    expect(cliProfileTable({ ...cli, profile: undefined, profileNote: "profile failed: x" })).toBe("CLI profile: profile failed: x");
+  });
+
+  test.each<[CliSamples | undefined, boolean, Array<Partial<TargetRow>>, Array<boolean | undefined>]>([
+    [
+      cli,
+      false,
+      [
+        { target: "qemu-lab up, N=100: CLI / program floor", measured: "1.20×", limit: "≤ 1.15×" },
+        {
+          target: "qemu-lab up, N=100: provider peak memory (VmHWM) beside a no-op provider",
+          measured: "200.0 MiB (no-op 130.0 MiB, ours +70.0 MiB)",
+          limit: "≤ 150 MB (143 MiB)",
+        },
+      ],
+      [false, false],
+    ],
+    [{ ...cli, up: [11000], peakKiB: [140000] }, false, [{ measured: "1.10×" }, { measured: "136.7 MiB (no-op 130.0 MiB, ours +6.7 MiB)" }], [true, true]],
+    [cli, true, [{ measured: "1.20×" }, {}], [undefined, undefined]], // short mode judges nothing
+    [undefined, false, [{ target: "qemu-lab up / program floor", measured: "failed: no dist" }, { measured: "failed: no dist" }], [undefined, undefined]],
+  ])("target rows %#", (c, short, expected, met) => {
+    const rows = cliTargetRows(withCli(c, short));
+    expect(rows).toHaveLength(2);
+    rows.forEach((row, i) => expect(row).toMatchObject(expected[i]!));
+    expect(rows.map((r) => r.met)).toEqual(met);
+  });
 });

@@ -1,11 +1,14 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { defaultOptions, runBenchmark } from "../../bench/benchmark";
+import { NOOP_PROGRAM } from "../../bench/cli-floor";
 import { labResourceCount } from "../../bench/lab-spec";
+import { NETWORK_LAB_PROGRAM } from "../../bench/provider-lab";
 import { renderConsole, targetRows } from "../../bench/report";
 
 /**
- * The benchmark's short mode (N = 3, one repetition, no libvirt, no VM; the NatNetwork row with 3 leases): proves that every part runs and
+ * The benchmark's short mode (N = 3, one repetition, no libvirt, no VM; the NatNetwork row with 3 leases; `qemu-lab up` beside
+ * the program floor at N = 3): proves that every part runs and
  * produces a table with sane fields. It asserts no timings — those are for `npm run bench` on a quiet machine.
  * Needs `npm run build` (the lab program imports the SDK from dist/).
  */
@@ -63,6 +66,27 @@ describe("npm run bench -- --short", () => {
     expect(targets.length).toBeGreaterThanOrEqual(7);
     expect(targets.every((t) => t.met === undefined)).toBe(true);
 
+    // The end-to-end row: qemu-lab up of the 3-bridge lab beside the program floor and the no-op provider.
+    expect(result.cliNote).toBeUndefined();
+    const cli = result.cli!;
+    expect([cli.n, cli.resources]).toEqual([3, labResourceCount(3)]);
+    for (const samples of [cli.floor, cli.up, cli.destroy, cli.noopUp, cli.peakKiB, cli.noopPeakKiB]) {
+      expect(samples).toHaveLength(1);
+      expect(Number.isFinite(samples[0])).toBe(true);
+      expect(samples[0]).toBeGreaterThan(0);
+    }
+    expect(cli.floor[0]).toBeLessThan(cli.up[0]!); // the floor does no host work and has no provider
+    expect(cli.peakKiB[0]).toBeGreaterThan(10 * 1024); // VmHWM of a Node process: tens of MiB at least
+    expect(cli.noopPeakKiB[0]).toBeGreaterThan(10 * 1024);
+    expect(cli.profileNote).toBeUndefined();
+    expect(cli.profile!.groups.some((g) => g.group === "ours: dist/driver" || g.group.endsWith("called by ours: dist/driver"))).toBe(true);
+    expect(cli.profile!.idleMs).toBeLessThan(cli.profile!.wallMs);
+    expect(table).toMatch(/\| qemu-lab up --yes of the lab +\| \d+\.\d{3} +\| \d+\.\d{2}× +\|/);
+    expect(table).toMatch(/provider process peak memory \(VmHWM\) in qemu-lab up: \d+\.\d MiB .*no-op provider \d+\.\d MiB/);
+    expect(table).toMatch(/Where the qemu-lab process's time went in one up, N=3/);
+    expect(targets.some((t) => t.target === "qemu-lab up, N=3: CLI / program floor" && t.limit === "≤ 1.15×")).toBe(true);
+    for (const dir of [NETWORK_LAB_PROGRAM, NOOP_PROGRAM]) expect(fs.existsSync(`${dir}/Pulumi.bench.yaml`)).toBe(false); // config removed
+
     // The NatNetwork row: 3 leases, one repetition, and a control refresh at 1 lease.
     expect(result.natNote).toBeUndefined();
     const nat = result.natNetwork!;
@@ -92,5 +116,5 @@ describe("npm run bench -- --short", () => {
 
     expect(benchDnsmasq()).toEqual([]); // no trial left a dnsmasq running
     expect(benchNamespaces()).toEqual(before); // every trial removed its namespace
-  }, 300_000);
+  }, 420_000);
 });

@@ -33,15 +33,18 @@ async function listTableText(host: Host, tableName: string): Promise<string | un
 
 /** The table as our model, or undefined when the namespace has no such table. */
 export async function readNatTable(host: Host, tableName: string): Promise<NatTable | undefined> {
-  const text = await listTableText(host, tableName);
-  if (text === undefined) return undefined;
+  let json: string;
   try {
-    const r = await host.exec(["nft", "-j", "list", "table", "ip", tableName], { timeoutMs: NFT_TIMEOUT_MS });
-    return parseNatTable(r.stdout, tableName, parseTableHeader(text));
+    json = (await host.exec(["nft", "-j", "list", "table", "ip", tableName], { timeoutMs: NFT_TIMEOUT_MS })).stdout;
   } catch (e) {
     if (isTableGone(e)) return undefined;
     throw e;
   }
+  const table = parseNatTable(json, tableName);
+  // Why the text listing only then: nft 1.0.6's JSON shows that flags are set but not which; one process otherwise.
+  if (table.flags.length === 0) return table;
+  const text = await listTableText(host, tableName);
+  return text === undefined ? undefined : parseNatTable(json, tableName, parseTableHeader(text));
 }
 
 /** The table's `comment`, or undefined (none, or no such table). */

@@ -19,5 +19,7 @@ echo "ci-node22: @pulumi/pulumi $(version @pulumi/pulumi), execa $(version execa
 npm run build --silent
 # The guest the main run built (same recipe): no second build.
 export QEMU_LAB_GUEST_DIR="${QEMU_LAB_GUEST_DIR:-$ROOT/.cache/test-guest}"
+# The Pulumi CLI the main run built (some unit tables compare with files it writes).
+export QEMU_LAB_PULUMI_BIN="${QEMU_LAB_PULUMI_BIN:-$ROOT/.cache/pulumi-cli/bin}"
 NODE_OPTIONS=--experimental-vm-modules npx jest --runInBand test/unit
 NODE_OPTIONS=--experimental-vm-modules npx jest --runInBand test/pulumi/examples/quickstart.test.ts -t "under driver"

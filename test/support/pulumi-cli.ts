@@ -19,3 +19,15 @@ export function pulumiCliBin(): string {
 
 /** Both engines: every end-to-end suite over an example runs under each. */
 export const DRIVER_KINDS: DriverKind[] = ["driver", "pulumi-cli"];
+
+/** The environment for running the real `pulumi` with a local file backend in `work` (`backend/`, `home/`). */
+export function pulumiFileBackendEnv(work: string, passphrase: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: `${pulumiCliBin()}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_BACKEND_URL: `file://${path.join(work, "backend")}`,
+    PULUMI_HOME: path.join(work, "home"),
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "1",
+  };
+}

@@ -18,7 +18,7 @@ import {
   UntypedDeploymentV3,
 } from "../../../driver/checkpoint";
 import type { StackState } from "../../../driver/types";
-import { pulumiCliBin } from "../../support/pulumi-cli";
+import { pulumiFileBackendEnv } from "../../support/pulumi-cli";
 
 jest.setTimeout(180_000);
 
@@ -55,14 +55,7 @@ describe("checkpoint interop with the real Pulumi CLI", () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-checkpoint-"));
   const program = path.join(work, "program");
   const backend = path.join(work, "backend");
-  const env = {
-    ...process.env,
-    PATH: `${pulumiCliBin()}${path.delimiter}${process.env.PATH ?? ""}`,
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_HOME: path.join(work, "home"),
-    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-    PULUMI_SKIP_UPDATE_CHECK: "1",
-  };
+  const env = pulumiFileBackendEnv(work, PASSPHRASE);
   const pulumi = (stack: string, args: string[]): string =>
     execFileSync("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: program, env, encoding: "utf8", stdio: "pipe", timeout: 150_000 });
   const saltOf = (stack: string): string => /^encryptionsalt: (\S+)$/m.exec(fs.readFileSync(path.join(program, `Pulumi.${stack}.yaml`), "utf8"))![1];

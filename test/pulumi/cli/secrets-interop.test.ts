@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LifecycleDriver } from "../../../driver";
 import { makeSecret, UntypedDeploymentV3 } from "../../../driver/checkpoint";
-import { pulumiCliBin } from "../../support/pulumi-cli";
+import { pulumiFileBackendEnv } from "../../support/pulumi-cli";
 import { PASSWORD, SECRETS_PROGRAM as FIXTURE } from "../driver/state-fixture";
 
 jest.setTimeout(240_000);
@@ -25,14 +25,7 @@ describe("the driver's checkpoint with secrets, with the real Pulumi CLI", () =>
   const backend = path.join(work, "backend");
   const root = path.join(work, "root");
   const saved = process.env.PULUMI_CONFIG_PASSPHRASE;
-  const env = {
-    ...process.env,
-    PATH: `${pulumiCliBin()}${path.delimiter}${process.env.PATH ?? ""}`,
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_HOME: path.join(work, "home"),
-    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-    PULUMI_SKIP_UPDATE_CHECK: "1",
-  };
+  const env = pulumiFileBackendEnv(work, PASSPHRASE);
   const pulumi = (stack: string, args: string[]): string =>
     execFileSync("pulumi", [...args, "--stack", stack, "--non-interactive"], { cwd: program, env, encoding: "utf8", stdio: "pipe", timeout: 200_000 });
   const initStack = (stack: string) => {

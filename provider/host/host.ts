@@ -1,6 +1,8 @@
 import { DEFAULT_STATE_DIR, type HostTarget } from "./target";
 import type { CommandResult, CommandRunner, RunOptions } from "./runner/types";
 import type { HostFiles } from "./files/types";
+import type { HostTransport } from "./transport";
+import { withQmp, type QmpClient, type QmpConnectOptions } from "./qemu/qmp-client";
 import { IpBatcher } from "./ip/ip-batcher";
 import { linkSchema, parseIpJson } from "./ip/ip-json";
 import { LinkSnapshot } from "./snapshot/link-snapshot";
@@ -14,12 +16,14 @@ export interface HostOptions {
 
 /**
  * One network context on one machine (a namespace, or the root namespace) with the seams every
- * host operation uses: the command runner, file access, a shared link snapshot and coalesced `ip` writes.
- * Knows nothing of Pulumi.
+ * host operation uses: the command runner, file access, QMP sockets, a shared link snapshot and coalesced `ip`
+ * writes. The machine is this one or one over SSH (its {@link HostTransport}). Knows nothing of Pulumi.
  */
 export class Host {
   readonly netns?: string;
   readonly stateDir: string;
+  readonly runner: CommandRunner;
+  readonly files: HostFiles;
   private readonly linksCache: SnapshotCache<LinkSnapshot>;
   private readonly batcher: IpBatcher;
 
@@ -29,20 +33,31 @@ export class Host {
    */
   constructor(
     readonly target: HostTarget,
-    readonly runner: CommandRunner,
-    readonly files: HostFiles,
+    readonly transport: HostTransport,
     options: HostOptions = {},
     shareWith?: Host,
   ) {
     this.netns = target.netns;
     this.stateDir = target.stateDir ?? DEFAULT_STATE_DIR;
-    if (shareWith && shareWith.netns === this.netns) {
+    this.runner = transport.runner;
+    this.files = transport.files;
+    if (shareWith && shareWith.netns === this.netns && shareWith.transport.id === transport.id) {
       this.linksCache = shareWith.linksCache;
       this.batcher = shareWith.batcher;
     } else {
       this.linksCache = new SnapshotCache(() => this.readLinks(), options.snapshotMaxAgeMs ?? 1000);
-      this.batcher = new IpBatcher(runner, this.ipPrefix(), () => this.linksCache.invalidate());
+      this.batcher = new IpBatcher(this.runner, this.ipPrefix(), () => this.linksCache.invalidate());
     }
+  }
+
+  /** The machine as messages name it ("this machine", or e.g. `hv2 (10.0.0.2)`). */
+  get where(): string {
+    return this.transport.where;
+  }
+
+  /** Run `fn` with a QMP client on the socket at `socketPath` on this machine (one user at a time per socket). */
+  withQmp<T>(socketPath: string, fn: (qmp: QmpClient) => Promise<T>, opts: Omit<QmpConnectOptions, "via"> = {}): Promise<T> {
+    return withQmp(socketPath, fn, { ...opts, via: this.transport });
   }
 
   /** `ip` targeted at this namespace. */

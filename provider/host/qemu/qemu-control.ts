@@ -28,7 +28,7 @@ export async function waitUntilRunning(host: Host, qmpSocket: string, pid: numbe
   let last: unknown;
   for (;;) {
     try {
-      const rt = await withQmp(qmpSocket, queryRuntime, { timeoutMs: Math.max(500, Math.min(5000, deadline - Date.now())) });
+      const rt = await host.withQmp(qmpSocket, queryRuntime, { timeoutMs: Math.max(500, Math.min(5000, deadline - Date.now())) });
       if (rt.status === "running") return rt;
       last = new Error(`VM status is "${rt.status}"`);
     } catch (e) {
@@ -57,12 +57,12 @@ export async function stopQemu(host: Host, pid: number, qmpSocket: string, stopT
   if (!(await liveProcess(host.files, pid))) return "already-gone";
   let hung = false;
   if (stopTimeoutMs > 0) {
-    const asked = await qmpTry(qmpSocket, (q) => q.execute("system_powerdown"));
+    const asked = await qmpTry(host, qmpSocket, (q) => q.execute("system_powerdown"));
     if (asked === "ok" && (await waitForExit(host.files, pid, stopTimeoutMs))) return "powered-off";
     hung = asked === "timeout";
   }
   if (!hung) {
-    const quit = await qmpTry(qmpSocket, (q) => q.execute("quit"));
+    const quit = await qmpTry(host, qmpSocket, (q) => q.execute("quit"));
     if (quit !== "timeout" && (await waitForExit(host.files, pid, 5000))) return "quit";
   }
   await signalPid(host, pid, "KILL");
@@ -71,9 +71,9 @@ export async function stopQemu(host: Host, pid: number, qmpSocket: string, stopT
 }
 
 /** Run a QMP call during a stop: "ok", "timeout" (QEMU does not answer), or "failed" (gone, refused, error). */
-async function qmpTry(socket: string, fn: (q: QmpClient) => Promise<unknown>): Promise<"ok" | "timeout" | "failed"> {
+async function qmpTry(host: Host, socket: string, fn: (q: QmpClient) => Promise<unknown>): Promise<"ok" | "timeout" | "failed"> {
   try {
-    await withQmp(socket, fn, { timeoutMs: STOP_QMP_TIMEOUT_MS });
+    await host.withQmp(socket, fn, { timeoutMs: STOP_QMP_TIMEOUT_MS });
     return "ok";
   } catch (e) {
     if (e instanceof QmpConnectionError && e.failure === "closed") return "ok"; // `quit` may close before replying

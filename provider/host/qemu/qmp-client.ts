@@ -1,4 +1,5 @@
 import * as net from "node:net";
+import type { Duplex } from "node:stream";
 
 /** Default time for connecting + greeting + capabilities, and for each command. */
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -16,6 +17,17 @@ export interface QmpEvent {
 export interface QmpConnectOptions {
   /** Time allowed to connect, read the greeting and negotiate capabilities; also the default per command (ms). */
   timeoutMs?: number;
+  /**
+   * The machine the socket is on (a HostTransport): opens the stream and keys the per-socket queue. Default: this
+   * machine, through node's `net`.
+   */
+  via?: QmpVia;
+}
+
+/** How a QMP socket on some machine is reached: see HostTransport. */
+export interface QmpVia {
+  readonly id: string;
+  openUnixStream(path: string, timeoutMs: number): Promise<Duplex>;
 }
 
 /** QEMU answered a command with `{"error": {"class", "desc"}}`. */
@@ -76,7 +88,7 @@ export class QmpClient {
   private greetingWaiter?: { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
   private constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: Duplex,
     readonly socketPath: string,
     private readonly defaultTimeoutMs: number,
   ) {
@@ -89,7 +101,16 @@ export class QmpClient {
   /** Connect to a QMP socket, read the greeting and leave capabilities negotiation mode. */
   static async connect(socketPath: string, opts: QmpConnectOptions = {}): Promise<QmpClient> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const socket = net.createConnection({ path: socketPath });
+    let socket: Duplex;
+    if (opts.via) {
+      try {
+        socket = await opts.via.openUnixStream(socketPath, timeoutMs);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === "ETIMEDOUT") throw new QmpConnectionError(socketPath, "timeout", err.message, e);
+        throw connectionError(socketPath, err);
+      }
+    } else socket = net.createConnection({ path: socketPath });
     const client = new QmpClient(socket, socketPath, timeoutMs);
     const greeting = new Promise<unknown>((resolve, reject) => (client.greetingWaiter = { resolve, reject }));
     let timer: NodeJS.Timeout | undefined;
@@ -235,11 +256,13 @@ const queues = new Map<string, Promise<unknown>>();
  * socket serves a single client; provider calls interleave at every await). Always closes.
  */
 export async function withQmp<T>(socketPath: string, fn: (qmp: QmpClient) => Promise<T>, opts?: QmpConnectOptions): Promise<T> {
-  const before = queues.get(socketPath) ?? Promise.resolve();
+  // Why the machine's id: the same path on two machines is two sockets.
+  const key = `${opts?.via?.id ?? "local"}\0${socketPath}`;
+  const before = queues.get(key) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((r) => (release = r));
   const tail = before.then(() => mine);
-  queues.set(socketPath, tail);
+  queues.set(key, tail);
   await before;
   try {
     const qmp = await QmpClient.connect(socketPath, opts);
@@ -250,6 +273,6 @@ export async function withQmp<T>(socketPath: string, fn: (qmp: QmpClient) => Pro
     }
   } finally {
     release();
-    if (queues.get(socketPath) === tail) queues.delete(socketPath);
+    if (queues.get(key) === tail) queues.delete(key);
   }
 }

@@ -53,7 +53,7 @@ function guestMatches(observed: Fwd, want: Fwd): boolean {
 /** Run fn on the VM's QMP, turning "no QEMU there" into a message that names the QemuVm and the fix. */
 async function onVm<T>(ctx: ResourceContext, i: PortForwardInputs, fn: (qmp: QmpClient) => Promise<T>): Promise<T> {
   try {
-    return await sharedOf(ctx).batch.run(qmpSocketOf(i), fn);
+    return await sharedOf(ctx).batch.run(hostOf(ctx, i.host), qmpSocketOf(i), fn);
   } catch (e) {
     throw explain(i, e);
   }
@@ -150,7 +150,8 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
   async create(inputs, ctx) {
     const sock = qmpSocketOf(inputs);
     const reads = readsOf(ctx);
-    reads.invalidate(sock);
+    const vmHost = hostOf(ctx, inputs.host);
+    reads.invalidate(vmHost, sock);
     try {
       const files = hostOf(ctx, inputs.host).files;
       const paths = vmPaths(inputs.host?.stateDir, inputs.vm);
@@ -192,14 +193,14 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
         if (claiming && !created) await releaseForward(files, paths, inputs.netdev, want).catch(() => undefined);
       }
     } finally {
-      reads.invalidate(sock);
+      reads.invalidate(vmHost, sock);
     }
   },
 
   async read(id, olds, ctx) {
     let all: Map<string, Fwd[]>;
     try {
-      all = await readsOf(ctx).get(qmpSocketOf(olds));
+      all = await readsOf(ctx).get(hostOf(ctx, olds.host), qmpSocketOf(olds));
     } catch (e) {
       if (e instanceof QmpConnectionError && e.vmNotRunning) return undefined; // no VM, no forward
       throw explain(olds, e);
@@ -226,7 +227,8 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
   async update(_id, olds, news, ctx) {
     const sock = qmpSocketOf(news);
     const reads = readsOf(ctx);
-    reads.invalidate(sock);
+    const vmHost = hostOf(ctx, news.host);
+    reads.invalidate(vmHost, sock);
     try {
       return await onVm(ctx, news, async (qmp) => {
         const list = await forwardsOn(qmp, news);
@@ -265,7 +267,7 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
         return stateOf(news, seen, created);
       });
     } finally {
-      reads.invalidate(sock);
+      reads.invalidate(vmHost, sock);
     }
   },
 
@@ -274,14 +276,15 @@ export const portForwardHandler: ResourceHandler<PortForwardInputs, PortForwardS
     if (olds.created === false) return release(); // adopted: not ours to remove (and never ours to claim)
     const sock = qmpSocketOf(olds);
     const reads = readsOf(ctx);
-    reads.invalidate(sock);
+    const vmHost = hostOf(ctx, olds.host);
+    reads.invalidate(vmHost, sock);
     try {
-      await sharedOf(ctx).batch.run(sock, (qmp) => removeHostForward(qmp, olds.netdev, fwdOf(olds)));
+      await sharedOf(ctx).batch.run(vmHost, sock, (qmp) => removeHostForward(qmp, olds.netdev, fwdOf(olds)));
     } catch (e) {
       // The VM is gone (and its forwards with it), or has no such netdev (so no such forward): gone is success.
       if (!(e instanceof QmpConnectionError && e.vmNotRunning) && !(e instanceof HostFwdError && e.failure === "netdev-not-found")) throw explain(olds, e);
     } finally {
-      reads.invalidate(sock);
+      reads.invalidate(vmHost, sock);
     }
     await release();
   },

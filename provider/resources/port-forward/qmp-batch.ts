@@ -1,4 +1,5 @@
-import { withQmp, type QmpClient } from "../../host/qemu/qmp-client";
+import type { QmpClient } from "../../host/qemu/qmp-client";
+import type { Host } from "../../host/host";
 
 interface Job {
   fn: (qmp: QmpClient) => Promise<unknown>;
@@ -14,25 +15,27 @@ interface Job {
 export class QmpBatch {
   private readonly queues = new Map<string, Job[]>();
 
-  run<T>(socketPath: string, fn: (qmp: QmpClient) => Promise<T>): Promise<T> {
+  run<T>(host: Host, socketPath: string, fn: (qmp: QmpClient) => Promise<T>): Promise<T> {
+    // Why the machine's id: the same path on two machines is two sockets.
+    const key = `${host.transport.id}\0${socketPath}`;
     return new Promise<T>((resolve, reject) => {
-      let q = this.queues.get(socketPath);
+      let q = this.queues.get(key);
       if (!q) {
         q = [];
-        this.queues.set(socketPath, q);
+        this.queues.set(key, q);
         // Start after the current tick so that jobs arriving together share the session.
-        setImmediate(() => void this.flush(socketPath));
+        setImmediate(() => void this.flush(host, socketPath, key));
       }
       q.push({ fn, resolve: resolve as (v: unknown) => void, reject });
     });
   }
 
-  private async flush(socketPath: string): Promise<void> {
+  private async flush(host: Host, socketPath: string, key: string): Promise<void> {
     // withQmp queues us behind other users of the socket; jobs added meanwhile join this session.
     try {
-      await withQmp(socketPath, async (qmp) => {
+      await host.withQmp(socketPath, async (qmp) => {
         for (;;) {
-          const q = this.queues.get(socketPath);
+          const q = this.queues.get(key);
           const job = q?.shift();
           if (!job) break;
           try {
@@ -41,11 +44,11 @@ export class QmpBatch {
             job.reject(e);
           }
         }
-        this.queues.delete(socketPath);
+        this.queues.delete(key);
       });
     } catch (e) {
-      const q = this.queues.get(socketPath) ?? [];
-      this.queues.delete(socketPath);
+      const q = this.queues.get(key) ?? [];
+      this.queues.delete(key);
       for (const job of q) job.reject(e);
     }
   }

@@ -1,6 +1,6 @@
 import { SnapshotCache } from "../../host/snapshot/snapshot-cache";
 import { listHostForwards, type Fwd } from "../../host/qemu/hostfwd";
-import { withQmp } from "../../host/qemu/qmp-client";
+import type { Host } from "../../host/host";
 
 /** How long one `info usernet` answer may be shared by reads of the same VM (a refresh's reads arrive together). */
 const MAX_AGE_MS = 250;
@@ -13,17 +13,23 @@ export class UsernetReads {
   private readonly caches = new Map<string, SnapshotCache<Map<string, Fwd[]>>>();
 
   /** The forwards of every user-mode netdev of the VM behind `qmpSocket`. */
-  get(qmpSocket: string): Promise<Map<string, Fwd[]>> {
-    let c = this.caches.get(qmpSocket);
+  get(host: Host, qmpSocket: string): Promise<Map<string, Fwd[]>> {
+    const key = keyOf(host, qmpSocket);
+    let c = this.caches.get(key);
     if (!c) {
-      c = new SnapshotCache(() => withQmp(qmpSocket, listHostForwards), MAX_AGE_MS);
-      this.caches.set(qmpSocket, c);
+      c = new SnapshotCache(() => host.withQmp(qmpSocket, listHostForwards), MAX_AGE_MS);
+      this.caches.set(key, c);
     }
     return c.get();
   }
 
   /** Forget what was read from this VM (before and after writing to it). */
-  invalidate(qmpSocket: string): void {
-    this.caches.get(qmpSocket)?.invalidate();
+  invalidate(host: Host, qmpSocket: string): void {
+    this.caches.get(keyOf(host, qmpSocket))?.invalidate();
   }
+}
+
+/** The same path on two machines is two sockets. */
+function keyOf(host: Host, qmpSocket: string): string {
+  return `${host.transport.id}\0${qmpSocket}`;
 }

@@ -234,9 +234,9 @@ function observedNics(nics: QemuVmInputs["nics"], live: Map<string, Fwd[]> | und
 const same = (a: HostForward, b: HostForward) => sameHostSide(a, b) && a.guestPort === b.guestPort;
 
 /** Apply inline host-forward changes live; on failure put back what was changed, then rethrow. */
-async function applyForwards(socket: string, olds: QemuVmInputs["nics"], news: QemuVmInputs["nics"]): Promise<void> {
+async function applyForwards(host: Host, socket: string, olds: QemuVmInputs["nics"], news: QemuVmInputs["nics"]): Promise<void> {
   const done: Array<() => Promise<unknown>> = [];
-  await withQmp(socket, async (qmp) => {
+  await host.withQmp(socket, async (qmp) => {
     try {
       for (const [i, n] of news.entries()) {
         const o = olds[i];
@@ -311,7 +311,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     let rt: VmRuntimeStatus | undefined;
     let fwds: Map<string, Fwd[]> | undefined;
     try {
-      await withQmp(paths.qmpSocket, async (qmp) => {
+      await host.withQmp(paths.qmpSocket, async (qmp) => {
         rt = await queryRuntime(qmp);
         if (userNics) fwds = await listHostForwards(qmp);
       }, { timeoutMs: 3000 });
@@ -331,7 +331,7 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
     const paths = pathsOf(host, news.name);
     let live = await ourLiveQemu(host, paths, olds.instanceId);
     let rt: VmRuntimeStatus | undefined;
-    if (live) rt = await withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => undefined);
+    if (live) rt = await host.withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => undefined);
     if (live && rt && ["shutdown", "internal-error", "guest-panicked", "io-error"].includes(rt.status)) {
       await stopQemu(host, live.pid, paths.qmpSocket, 0); // the guest is dead: a fresh QEMU is the only way back
       live = undefined;
@@ -344,11 +344,11 @@ export const qemuVmHandler: ResourceHandler<QemuVmInputs, QemuVmState> = {
       return startVm(host, news, { portSettleMs: 3000, owner: ctx.owner });
     }
     if (rt && (rt.status === "paused" || rt.status === "suspended")) {
-      await withQmp(paths.qmpSocket, (q) => q.execute(rt!.status === "paused" ? "cont" : "system_wakeup"));
+      await host.withQmp(paths.qmpSocket, (q) => q.execute(rt!.status === "paused" ? "cont" : "system_wakeup"));
     }
-    await applyForwards(paths.qmpSocket, olds.nics, news.nics);
-    await growLive(paths.qmpSocket, overlayResizes(olds.disks ?? [], news.disks).grow);
-    const now = await withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => rt);
+    await applyForwards(host, paths.qmpSocket, olds.nics, news.nics);
+    await growLive(host, paths.qmpSocket, overlayResizes(olds.disks ?? [], news.disks).grow);
+    const now = await host.withQmp(paths.qmpSocket, queryRuntime, { timeoutMs: 5000 }).catch(() => rt);
     return stateOf(news, paths, live.meta, now, live.pid, await observe(host, news));
   },
 

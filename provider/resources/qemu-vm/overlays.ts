@@ -146,9 +146,9 @@ export function blockVirtualSize(entries: readonly QueryBlockEntry[], device: st
  * Grow overlays of a running VM in place: QMP `block_resize` on the drive (`disk<i>`), then `query-block` to confirm.
  * Refuses a shrink against the size QEMU reports (the declared one may have been absent before).
  */
-export async function growLive(qmpSocket: string, grows: readonly OverlayResize[]): Promise<void> {
+export async function growLive(host: Host, qmpSocket: string, grows: readonly OverlayResize[]): Promise<void> {
   if (grows.length === 0) return;
-  await withQmp(qmpSocket, async (qmp) => {
+  await host.withQmp(qmpSocket, async (qmp) => {
     for (const g of grows) {
       const device = diskDriveId(g.index);
       const now = blockVirtualSize(await qmp.execute<QueryBlockEntry[]>("query-block"), device);

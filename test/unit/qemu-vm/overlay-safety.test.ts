@@ -3,6 +3,7 @@
  * locked or unreadable overlay never taken for "not ours", the backing format compared, a base moved suggested a
  * rebase, and the tools a start needs checked before it.
  */
+import { LocalTransport } from "../../../provider/host/local-transport";
 import { qemuVmHandler } from "../../../provider/resources/qemu-vm/lifecycle";
 import { overlayMismatch, removeOverlay, ensureOverlay, rebaseArgv } from "../../../provider/host/qemu/overlay";
 import { removeOverlays } from "../../../provider/resources/qemu-vm/overlays";
@@ -80,9 +81,9 @@ describe("deleting an overlay: only a real mismatch is skipped; a lock, timeout 
   test("removeOverlays names the disk when it cannot tell, and reports a file left in place", async () => {
     const disk = { path: "/v/o", overlay: { backingFile: "/b/base" }, keepOnDelete: false };
     const locked = setup({ exitCode: 1, stderr: LOCKED });
-    await expect(removeOverlays(new Host({ stateDir: "/s" }, locked.runner, locked.files), [disk])).rejects.toThrow(/^disks\[0\] \(\/v\/o\): not removed: cannot read the overlay \/v\/o \(another QEMU has it open\)/);
+    await expect(removeOverlays(new Host({ stateDir: "/s" }, new LocalTransport(locked.runner, locked.files)), [disk])).rejects.toThrow(/^disks\[0\] \(\/v\/o\): not removed: cannot read the overlay \/v\/o \(another QEMU has it open\)/);
     const other = setup(info({ format: "qcow2", "full-backing-filename": "/b/other" }));
-    expect(await removeOverlays(new Host({ stateDir: "/s" }, other.runner, other.files), [disk])).toEqual([expect.stringMatching(/^disks\[0\]: left in place: \/v\/o already exists and is a qcow2 image backing onto \/b\/other/)]);
+    expect(await removeOverlays(new Host({ stateDir: "/s" }, new LocalTransport(other.runner, other.files)), [disk])).toEqual([expect.stringMatching(/^disks\[0\]: left in place: \/v\/o already exists and is a qcow2 image backing onto \/b\/other/)]);
   });
   test("ensureOverlay on a locked overlay says the same", async () => {
     const { files, runner } = setup({ exitCode: 1, stderr: LOCKED });
@@ -117,7 +118,7 @@ describe("preflight: the tools a start runs before QEMU", () => {
   ])("%s", async (_t, over, absent, expected) => {
     const runner = new FakeRunner(true).on(/^qemu-img --version$/, {}).on(/^xorriso -version$/, {});
     for (const cmd of absent) runner.on(new RegExp(`^${cmd} `), missing(cmd));
-    const problems = await diagnoseVm(new Host({ stateDir: "/s" }, runner, new MemoryFiles({ "/b/base": "", "/v/plain": "" })), { ...base, ...over });
+    const problems = await diagnoseVm(new Host({ stateDir: "/s" }, new LocalTransport(runner, new MemoryFiles({ "/b/base": "", "/v/plain": "" }))), { ...base, ...over });
     expect(problems.map((p) => p.property)).toEqual(expected.map((e) => e[0]));
     problems.forEach((p, i) => {
       expect(p.what).toMatch(expected[i]![1]);

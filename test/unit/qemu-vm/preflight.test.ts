@@ -1,3 +1,4 @@
+import { LocalTransport } from "../../../provider/host/local-transport";
 import { Host } from "../../../provider/host/host";
 import { diagnoseVm } from "../../../provider/host/qemu/preflight";
 import { kvmProbeImage, imageWriterScript, probeKvm, PROBE_OK_EXIT } from "../../../provider/host/qemu/kvm-probe";
@@ -21,7 +22,7 @@ function setup(opts: { acl?: string; helper?: { mode: number; uid: number } } = 
   const runner = new FakeRunner(true).on(/ip -n lab -j -d addr show/, { stdout: LINKS }).on(/^ip netns exec lab ss -Hlntu$/, { stdout: SS });
   const files = new MemoryFiles(opts.acl === undefined ? {} : { "/etc/netns/lab/qemu/bridge.conf": opts.acl });
   if (opts.helper) files.stats.set(HELPER, opts.helper);
-  return { host: new Host({ netns: "lab", stateDir: "/s" }, runner, files), runner, files };
+  return { host: new Host({ netns: "lab", stateDir: "/s" }, new LocalTransport(runner, files)), runner, files };
 }
 
 describe("diagnoseVm", () => {
@@ -97,7 +98,7 @@ describe("KVM probe", () => {
     if (answer !== "timeout") runner.on(/^qemu-system-x86_64 -accel kvm/, answer);
     const files = new MemoryFiles();
     if (devKvm) files.stats.set("/dev/kvm", { mode: 0o20660, uid: 0 });
-    const r = await probeKvm(new Host({ stateDir: "/s" }, runner, files));
+    const r = await probeKvm(new Host({ stateDir: "/s" }, new LocalTransport(runner, files)));
     expect(r.usable).toBe(usable);
     expect(r.detail).toMatch(detail);
     expect(runner.commands().some((c) => new RegExp(`^qemu-system-x86_64 -accel kvm -machine pc -nodefaults -bios /s/kvm-probe\\.${process.pid}\\.[0-9a-f-]{36}\\.bin `).test(c))).toBe(devKvm);

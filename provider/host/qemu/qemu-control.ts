@@ -1,5 +1,5 @@
 import type { Host } from "../host";
-import { QmpConnectionError, withQmp, type QmpClient } from "./qmp-client";
+import { QmpConnectionError, type QmpClient } from "./qmp-client";
 import { liveProcess, signalPid, waitForExit } from "./qemu-process";
 import { messageOf } from "../runner/message-of";
 

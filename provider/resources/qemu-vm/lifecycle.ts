@@ -12,7 +12,6 @@ import { probeKvm } from "../../host/qemu/kvm-probe";
 import { findOurQemu, findQemuByPaths, launchQemu, liveProcess, readPidFile, readVmMeta, isOurQemu, signalPid, waitForExit, type VmMeta } from "../../host/qemu/qemu-process";
 import { queryRuntime, stopQemu, waitUntilRunning, type VmRuntimeStatus } from "../../host/qemu/qemu-control";
 import { assertPrivateStateDir } from "../../host/files/private-dir";
-import { withQmp } from "../../host/qemu/qmp-client";
 import { addHostForward, listHostForwards, removeHostForward, sameHostSide, type Fwd } from "../../host/qemu/hostfwd";
 import { diffQemuVm } from "./diff";
 import { qemuVmInputsSchema, type QemuVmInputs, type QemuVmState } from "./schema";

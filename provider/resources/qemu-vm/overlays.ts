@@ -3,7 +3,6 @@ import { ensureOverlay, rebaseArgv, removeOverlay, shrinkProblem, type OverlaySp
 import { formatArgv } from "../../host/runner/command-error";
 import { diskDriveId } from "../../host/qemu/qemu-argv";
 import { GIB } from "../../host/qemu/qemu-img";
-import { withQmp } from "../../host/qemu/qmp-client";
 import { messageOf } from "../../host/runner/message-of";
 import type { CheckFailure } from "../common/handler";
 import type { QemuVmDisk } from "./schema";

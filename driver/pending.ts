@@ -21,11 +21,11 @@ export interface PendingHandle {
  * step works on (the new state for a create, the old for an update or delete; the snapshot's live entry by
  * default). A read-only snapshot (preview) records nothing.
  */
-export function beginPending(snapshot: Snapshot, urn: string, type: PendingType, resource?: ResourceState): PendingHandle {
+export async function beginPending(snapshot: Snapshot, urn: string, type: PendingType, resource?: ResourceState): Promise<PendingHandle> {
   const entry: ResourceState = resource ??
     snapshot.find(urn) ?? { urn, type: parseUrn(urn)?.type ?? "", custom: true, inputs: {}, outputs: {}, dependencies: [], propertyDependencies: {} };
   const op: PendingOperationState = { resource: { ...entry, delete: undefined }, type };
-  snapshot.beginPending(op);
+  await snapshot.beginPending(op);
   let ended = false;
   return {
     end(): void {
@@ -75,7 +75,7 @@ export function reportPendingOperations(op: { settings: { kind: string }; snapsh
  * (pkg/backend/snapshot.go:435, :479, :509).
  */
 export async function withPending<T>(snapshot: Snapshot, type: PendingType, resource: ResourceState, call: () => Promise<T>): Promise<T> {
-  const pending = beginPending(snapshot, resource.urn, type, resource);
+  const pending = await beginPending(snapshot, resource.urn, type, resource);
   try {
     return await call();
   } finally {

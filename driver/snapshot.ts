@@ -25,6 +25,8 @@ export class Snapshot {
   private dirty = false;
   private lastWrite = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The durable write that the steps starting in this tick wait for; resolves with its error, if any. */
+  private groupCommit: Promise<Error | undefined> | undefined;
   private writeError: Error | undefined;
   /** Pending operations the state file held when the operation started (what the next run warns about). */
   readonly basePendingOperations: readonly PendingOperationState[];
@@ -55,16 +57,31 @@ export class Snapshot {
     return new Snapshot(readOnly ? undefined : file, project, stack, state, options.providerConfig, options.env);
   }
 
-  /** Records a provider step as started and writes the state at once (before the provider is called). */
-  beginPending(op: PendingOperationState): void {
+  /**
+   * Records a provider step as started and writes the state durably before resolving (call the provider after).
+   * Steps that start in the same tick share one write (a group commit), as the engine's snapshot manager would
+   * write each in turn.
+   */
+  async beginPending(op: PendingOperationState): Promise<void> {
     if (!this.file) return;
     this.pendingOperations.push(op);
     this.dirty = true;
-    this.writeNow();
+    this.groupCommit ??= new Promise<Error | undefined>((resolve) =>
+      setImmediate(() => {
+        this.groupCommit = undefined;
+        const before = this.writeError;
+        this.writeError = undefined;
+        this.writeNow(true);
+        const failed = this.writeError;
+        this.writeError ??= before;
+        resolve(failed);
+      }),
+    );
+    const failed = await this.groupCommit;
     // Why fail the step: a provider call whose start is not on disk could be lost without a trace by a crash.
-    if (this.writeError) {
+    if (failed) {
       this.pendingOperations.splice(this.pendingOperations.indexOf(op), 1);
-      throw new Error(`could not write state file ${this.file}: ${this.writeError.message}`);
+      throw new Error(`could not write state file ${this.file}: ${failed.message}`);
     }
   }
 
@@ -105,7 +122,8 @@ export class Snapshot {
       version: 1,
       project: this.project,
       stack: this.stack,
-      resources: this.resources.map((r) => ({ ...r })),
+      // Not copied: entries are replaced, never changed in place, and the writer keeps each one's converted form.
+      resources: [...this.resources],
       pendingOperations: this.pendingOperations.map((op) => ({ ...op })),
       // Shared, not copied: saveState records a newly made salt in it, and every later write uses that salt.
       secretsProvider: this.loaded.secretsProvider,
@@ -125,18 +143,19 @@ export class Snapshot {
       const due = Math.max(0, this.lastWrite + WRITE_INTERVAL_MS - Date.now());
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.writeNow();
+        this.writeNow(false);
       }, due);
     }
     return Promise.resolve();
   }
 
-  private writeNow(): void {
+  /** `durable`: fsync before the rename (pending operations and the end of the operation need it; the rest do not). */
+  private writeNow(durable: boolean): void {
     if (!this.dirty || !this.file) return;
     this.dirty = false;
     this.lastWrite = Date.now();
     try {
-      saveState(this.file, this.toState(), { env: this.env });
+      saveState(this.file, this.toState(), { env: this.env, durable });
     } catch (err) {
       this.writeError = err instanceof Error ? err : new Error(String(err));
     }
@@ -146,7 +165,7 @@ export class Snapshot {
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.writeNow();
+    this.writeNow(true);
     if (this.writeError) throw new Error(`could not write state file ${this.file}: ${this.writeError.message}`);
   }
 

@@ -7,10 +7,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkpointSalt, fromDeployment, hasSecretSig, toDeployment, UntypedDeploymentV3, ValueCrypter } from "./checkpoint";
+import { checkpointSalt, fromDeployment, hasSecretSig, toDeploymentText, UntypedDeploymentV3, ValueCrypter } from "./checkpoint";
 import { sortByDependencies } from "./graph";
 import { containsSecrets, filterSecretsOf, newStackCrypter, stackConfigSalt, stackCrypter } from "./secrets";
-import type { StackState } from "./types";
+import type { ResourceState, StackState } from "./types";
 
 /** Options of {@link loadState}. */
 export interface LoadStateOptions {
@@ -73,12 +73,38 @@ export function loadState(file: string, project: string, stack: string, options:
   };
 }
 
+/** One salt-only crypter per salt: the same object each write, so converted resources are reused (toDeploymentText). */
+const saltOnlyCrypters = new Map<string | undefined, ValueCrypter & { encryptionSalt?: string }>();
+
 /** A crypter for a state without secrets: it never encrypts, it only names the salt (if any) in the checkpoint. */
 function saltOnly(encryptionSalt: string | undefined): ValueCrypter & { encryptionSalt?: string } {
-  const never = (): string => {
-    throw new Error("internal error: a state without secrets has nothing to encrypt");
-  };
-  return { encryptionSalt, encrypt: never, decrypt: never };
+  let crypter = saltOnlyCrypters.get(encryptionSalt);
+  if (!crypter) {
+    const never = (): string => {
+      throw new Error("internal error: a state without secrets has nothing to encrypt");
+    };
+    crypter = { encryptionSalt, encrypt: never, decrypt: never };
+    saltOnlyCrypters.set(encryptionSalt, crypter);
+  }
+  return crypter;
+}
+
+/** Whether each entry holds a secret, kept while it lives (entries are replaced, never changed in place). */
+const entrySecrets = new WeakMap<ResourceState, boolean>();
+
+function entryHasSecrets(r: ResourceState): boolean {
+  let has = entrySecrets.get(r);
+  if (has === undefined) entrySecrets.set(r, (has = containsSecrets(r)));
+  return has;
+}
+
+/** Options of {@link saveState}. */
+export interface SaveStateOptions extends Pick<LoadStateOptions, "env"> {
+  /**
+   * fsync the file before it replaces the old one (default true). Intermediate writes of an operation skip it: the
+   * writes that must survive a crash (pending operations, the end of the operation) keep it.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -86,16 +112,16 @@ function saltOnly(encryptionSalt: string | undefined): ValueCrypter & { encrypti
  * order. Secrets are encrypted with the stack's salt (`state.secretsProvider.salt`; a new one is made, and recorded
  * there, for the first secret of a new stack); a state without secrets needs no passphrase.
  */
-export function saveState(file: string, state: StackState, options: Pick<LoadStateOptions, "env"> = {}): void {
+export function saveState(file: string, state: StackState, options: SaveStateOptions = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const where = `stack ${state.project}/${state.stack} (${file})`;
   const salt = state.secretsProvider?.salt;
   let crypter: ValueCrypter & { encryptionSalt?: string } = saltOnly(salt);
-  if ([state.resources, state.pendingOperations, state.defaultProviders].some(containsSecrets)) {
+  if (state.resources.some(entryHasSecrets) || [state.pendingOperations, state.defaultProviders].some(containsSecrets)) {
     crypter = salt ? stackCrypter(salt, where, options.env) : newStackCrypter(where, options.env);
     if (state.secretsProvider) state.secretsProvider.salt = crypter.encryptionSalt;
   }
-  const deployment = toDeployment(
+  const text = toDeploymentText(
     { ...state, resources: sortByDependencies(state.resources) },
     {
       crypter,
@@ -107,8 +133,8 @@ export function saveState(file: string, state: StackState, options: Pick<LoadSta
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const fd = fs.openSync(tmp, "w", 0o600);
   try {
-    fs.writeFileSync(fd, JSON.stringify(deployment, null, 4) + "\n");
-    fs.fsyncSync(fd);
+    fs.writeFileSync(fd, text + "\n");
+    if (options.durable !== false) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

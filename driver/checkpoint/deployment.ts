@@ -108,6 +108,39 @@ function toResource(r: ResourceState, crypter: ValueCrypter, provider: string | 
  * pkg/resource/deploy/snapshot.go:630-700), and each custom resource pointed at it.
  */
 export function toDeployment(state: StackState, options: ToDeploymentOptions): UntypedDeploymentV3 {
+  return buildDeployment(state, options, (r, ref) => toResource(r, options.crypter, ref));
+}
+
+/** Where {@link toDeploymentText} puts a resource's text: a JSON string line it then replaces. */
+const SLOT = "\u0000resource:";
+/** The indent of a resource in `deployment.resources` when the checkpoint is printed with 4 spaces. */
+const RESOURCE_INDENT = " ".repeat(12);
+/** Each resource's printed checkpoint form, kept while the entry lives: entries are replaced, never changed in place. */
+const resourceTexts = new WeakMap<ResourceState, { crypter: ValueCrypter; provider: string | undefined; text: string }>();
+
+/**
+ * `JSON.stringify(toDeployment(state, options), null, 4)`, byte for byte, converting and printing only the resources
+ * not printed before. Why: the state file is rewritten after every step; converting and encrypting every resource each
+ * time made an operation quadratic in the stack's size. Relies on entries being replaced, never mutated.
+ */
+export function toDeploymentText(state: StackState, options: ToDeploymentOptions): string {
+  const texts: string[] = [];
+  const deployment = buildDeployment(state, options, (r, ref) => {
+    const cached = resourceTexts.get(r);
+    if (cached && cached.crypter === options.crypter && cached.provider === ref) texts.push(cached.text);
+    else {
+      const text = JSON.stringify(toResource(r, options.crypter, ref), null, 4).replace(/\n/g, `\n${RESOURCE_INDENT}`);
+      resourceTexts.set(r, { crypter: options.crypter, provider: ref, text });
+      texts.push(text);
+    }
+    return `${SLOT}${texts.length - 1}` as unknown as ResourceV3;
+  });
+  const slotLine = new RegExp(`^${RESOURCE_INDENT}"\\\\u0000resource:(\\d+)"`, "gm");
+  return JSON.stringify(deployment, null, 4).replace(slotLine, (_m, i: string) => `${RESOURCE_INDENT}${texts[Number(i)]!}`);
+}
+
+/** The deployment with each resource (in checkpoint order) made by `convert`. */
+function buildDeployment(state: StackState, options: ToDeploymentOptions, convert: (r: ResourceState, provider: string | undefined) => ResourceV3): UntypedDeploymentV3 {
   const { crypter } = options;
   const all = [...state.resources, ...(options.pendingOperations ?? []).map((op) => op.resource)];
   const providers = new Map<string, ResourceState>();
@@ -126,7 +159,8 @@ export function toDeployment(state: StackState, options: ToDeploymentOptions): U
   const rootIndex = state.resources.findIndex((r) => r.type === ROOT_STACK_TYPE) + 1;
   const ordered = [...state.resources.slice(0, rootIndex), ...providers.values(), ...state.resources.slice(rootIndex)];
   const version = options.version ?? DEFAULT_MANIFEST_VERSION;
-  const resources = ordered.map((r) => toResource(r, crypter, refOf(r)));
+  // Providers are made anew on each call: converted directly, so only the program's entries go through `convert`.
+  const resources = ordered.map((r) => (providers.has(r.urn) ? toResource(r, crypter, refOf(r)) : convert(r, refOf(r))));
   const pending: OperationV2[] = (options.pendingOperations ?? []).map((op) => ({ resource: toResource(op.resource, crypter, refOf(op.resource)), type: op.type }));
   return {
     version: 3,

@@ -7,6 +7,7 @@ import {
   SECRET_SIG,
   SIG_KEY,
   toDeployment,
+  toDeploymentText,
   UntypedDeploymentV3,
   ValueCrypter,
 } from "../../../driver/checkpoint";
@@ -254,5 +255,37 @@ describe("a checkpoint exported by the real CLI (v3.248.0)", () => {
 
   it("refuses the wrong passphrase before touching a secret", async () => {
     await expect(PassphraseCrypter.open("not-it", EXPORTED.deployment.secrets_providers!.state!.salt!)).rejects.toThrow(/PULUMI_CONFIG_PASSPHRASE/);
+  });
+});
+
+describe("toDeploymentText", () => {
+  const counting = () => {
+    const calls: string[] = [];
+    const c: ValueCrypter & { encryptionSalt: string } = { ...stub, encrypt: (s) => (calls.push(s), stub.encrypt(s)) };
+    return { c, calls };
+  };
+  const pendingOp = { resource: { ...note, id: undefined }, type: "creating" as const };
+
+  test("prints exactly what JSON.stringify(toDeployment(…), null, 4) prints (resources, providers, pending operations)", () => {
+    const state = stateOf([root, group, note]);
+    const options = { crypter: stub, time: TIME, providerConfig: { "lab:pw": makeSecret("p") }, pendingOperations: [pendingOp] };
+    expect(toDeploymentText(state, options)).toBe(JSON.stringify(toDeployment(state, options), null, 4));
+    expect(toDeploymentText(stateOf([]), { crypter: stub, time: TIME })).toBe(JSON.stringify(toDeployment(stateOf([]), { crypter: stub, time: TIME }), null, 4));
+  });
+
+  test("converts only entries it has not printed before with the same crypter: a replaced entry is converted again", () => {
+    const { c, calls } = counting();
+    const n1 = { ...note };
+    toDeploymentText(stateOf([root, group, n1]), { crypter: c, time: TIME });
+    expect(calls).toEqual(['"pw"', '"s3cr3t"', '"s3cr3t"']); // plaintexts are JSON-encoded before encryption
+    calls.length = 0;
+    const n2 = { ...note, outputs: { ...note.outputs, content: makeSecret("n3w") } };
+    const text = toDeploymentText(stateOf([root, group, n2]), { crypter: c, time: TIME });
+    expect(calls).toEqual(['"s3cr3t"', '"n3w"']); // only the replaced entry
+    expect(text).toContain('enc(\\"n3w\\")');
+    calls.length = 0;
+    const other = counting();
+    toDeploymentText(stateOf([root, group, n2]), { crypter: other.c, time: TIME });
+    expect(other.calls).toHaveLength(3); // another crypter (a new salt): everything again
   });
 });

@@ -10,7 +10,7 @@ import { providerShim, resourceProps, TYPE_MODULE } from "./shim";
 export type NetworkNamespaceArgs = SchemaArgs<typeof networkNamespaceInputsSchema, "name">;
 
 const STATE_KEYS: StateKeys<NetworkNamespaceState> = {
-  name: undefined, adopt: undefined, created: undefined
+  name: undefined, adopt: undefined, host: undefined, created: undefined
 };
 
 // Why the merge: the outputs are declared once, as the provider's state type, and appear on the class from it.

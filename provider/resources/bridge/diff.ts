@@ -1,9 +1,9 @@
+import { placeOf } from "../common/host-schema";
 import { sameCidrSet } from "../../host/ip/cidr-list";
 import type { DiffResult } from "../common/handler";
 import { containsUnknown } from "../common/unknown";
 import type { BridgeInputs, BridgeState } from "./schema";
 
-const netnsOf = (h: unknown): unknown => (h && typeof h === "object" ? (h as { netns?: unknown }).netns : undefined) ?? "";
 const stateDirOf = (h: unknown): unknown => (h && typeof h === "object" ? (h as { stateDir?: unknown }).stateDir : undefined);
 
 /** A managed property changed: set in the new inputs (unset means unmanaged) and different from the state. */
@@ -20,7 +20,7 @@ const cidrSetsEqual = (a: unknown, b: unknown): boolean =>
  * Pure diff of recorded state (observed values after create/refresh) against new inputs.
  * - addresses (as a set), mtu, stp, up: update applies them in place; unset ones are not compared.
  * - adopt and host.stateDir: update only records them (adopt decides what delete does; a bridge keeps no files).
- * - name and host.netns: replace (the name is what ACL lines, ports and VM NICs refer to; the kernel
+ * - name, host.netns and host.ssh: replace (the name is what ACL lines, ports and VM NICs refer to; the kernel
  *   will not move a bridge to another namespace: bridges are netns-local).
  * deleteBeforeReplace is true whenever old and new are the same physical bridge (same name, same
  * namespace): only then would creating first clash. That is never so for a replace this diff asks
@@ -29,7 +29,7 @@ const cidrSetsEqual = (a: unknown, b: unknown): boolean =>
 export function diffBridge(olds: Partial<BridgeState>, news: Partial<BridgeInputs>): DiffResult {
   const replaces: string[] = [];
   const updates: string[] = [];
-  const netnsChanged = containsUnknown(news.host) || netnsOf(olds.host) !== netnsOf(news.host);
+  const netnsChanged = containsUnknown(news.host) || placeOf(olds.host) !== placeOf(news.host);
   if (managedChange(olds.name, news.name)) replaces.push("name");
   if (netnsChanged) replaces.push("host");
 

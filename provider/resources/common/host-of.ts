@@ -14,10 +14,11 @@ export function hostOf(ctx: ResourceContext, host: Partial<HostInput> | undefine
       `recorded host ${JSON.stringify(host)} is invalid (${r.error.issues.map((i) => `${formatPath(["host", ...i.path])}: ${i.message}`).join("; ")}); ` +
         "the state was edited or is corrupt: fix it (pulumi state edit) or delete the resource from it",
     );
-  return ctx.hosts.hostFor({ netns: r.data.netns, stateDir: r.data.stateDir });
+  return ctx.hosts.hostFor({ netns: r.data.netns, stateDir: r.data.stateDir, ssh: r.data.ssh });
 }
 
-/** Where objects live, for messages. */
-export function whereOf(netns: string | undefined): string {
-  return netns ? `in network namespace "${netns}"` : "in the root network namespace";
+/** Where objects live, for messages: the namespace, and the machine when it is not this one. */
+export function whereOf(netns: string | undefined, host?: Pick<Host, "where" | "transport">): string {
+  const ns = netns ? `in network namespace "${netns}"` : "in the root network namespace";
+  return host && host.transport.id !== "local" ? `${ns} on ${host.where}` : ns;
 }

@@ -1,15 +1,19 @@
 import type { DiffTable } from "../common/diff-table";
-import { diffByTable } from "../common/diff-table";
+import { diffByTable, jsonEqual } from "../common/diff-table";
+import { machineOf } from "../common/host-schema";
+import { containsUnknown } from "../common/unknown";
 import type { DiffResult } from "../common/handler";
 import type { NetworkNamespaceInputs, NetworkNamespaceState } from "./schema";
 
-/** A namespace cannot be renamed; adopt only changes what delete does. */
+/** A namespace cannot be renamed or moved to another machine; adopt only changes what delete does. */
 export const NETNS_DIFF: DiffTable<keyof NetworkNamespaceInputs> = {
   update: ["adopt"],
-  replace: ["name"],
+  replace: ["name", "host"],
   deleteBeforeReplace: () => false,
 };
 
 export function diffNetworkNamespace(olds: NetworkNamespaceState, news: NetworkNamespaceInputs): DiffResult {
-  return diffByTable(NETNS_DIFF, olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+  // Why machineOf: state from before `host` existed has none; only a change of machine matters.
+  const equal = (k: keyof NetworkNamespaceInputs, a: unknown, b: unknown) => (k === "host" ? !containsUnknown(b) && machineOf(a) === machineOf(b) : jsonEqual(a, b));
+  return diffByTable(NETNS_DIFF, olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, equal);
 }

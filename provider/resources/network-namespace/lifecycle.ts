@@ -1,3 +1,4 @@
+import { machineSchema } from "../common/host-schema";
 import type { ResourceContext, ResourceHandler } from "../common/handler";
 import { checkWithSchema } from "../common/check";
 import type { HostFiles } from "../../host/files/types";
@@ -25,8 +26,10 @@ async function removeEmptyNetnsEtc(files: HostFiles, name: string): Promise<void
   }
 }
 
-function runnerOf(ctx: ResourceContext) {
-  return ctx.hosts.hostFor({}).runner;
+/** The machine's root namespace (where `ip netns` runs). */
+function machine(ctx: ResourceContext, inputs: Pick<NetworkNamespaceInputs, "host"> | undefined) {
+  // Why parse: read and delete get `host` from the recorded state, which may have been edited by hand.
+  return ctx.hosts.hostFor({ ssh: machineSchema().parse(inputs?.host ?? {}).ssh });
 }
 
 /** NetworkNamespace: ensure, verify, and tear down only what we made. */
@@ -38,8 +41,7 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
   diff: (_id, olds, news) => diffNetworkNamespace(olds, news),
 
   async create(inputs, ctx) {
-    const runner = runnerOf(ctx);
-    const files = ctx.hosts.hostFor({}).files;
+    const { runner, files } = machine(ctx, inputs);
     const existing = await listNetns(runner);
     const label = ctx.owner === undefined ? undefined : ownerAlias(ctx.owner);
     // Made by a create of this resource that was killed before Pulumi recorded it (labelled, or only claimed): ours.
@@ -71,7 +73,7 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
   },
 
   async read(id, olds, ctx) {
-    const existing = await listNetns(runnerOf(ctx));
+    const existing = await listNetns(machine(ctx, olds).runner);
     if (!existing.has(id)) return undefined;
     return { id, outs: { ...olds, name: id } };
   },
@@ -82,7 +84,7 @@ export const networkNamespaceHandler: ResourceHandler<NetworkNamespaceInputs, Ne
 
   async delete(id, olds, ctx) {
     if (olds.created === false) return; // adopted: not ours to remove
-    await deleteNetns(runnerOf(ctx), id);
-    await removeEmptyNetnsEtc(ctx.hosts.hostFor({}).files, id);
+    await deleteNetns(machine(ctx, olds).runner, id);
+    await removeEmptyNetnsEtc(machine(ctx, olds).files, id);
   },
 };

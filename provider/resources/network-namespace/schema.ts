@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { netnsNameSchema } from "../common/naming";
+import { machineSchema } from "../common/host-schema";
 
 /** Inputs of a NetworkNamespace (schemas are built on demand: zod objects must not be captured by serialized closures). */
 export function networkNamespaceInputsSchema() {
@@ -9,6 +10,8 @@ export function networkNamespaceInputsSchema() {
       name: netnsNameSchema(),
       /** Manage a namespace that already exists instead of failing. */
       adopt: z.boolean().default(false),
+      /** The machine the namespace is on (`ssh`); absent: the machine running Pulumi. */
+      host: machineSchema(),
     })
     .strict();
 }

@@ -1,3 +1,4 @@
+import { placeOf } from "../common/host-schema";
 import { planNatTable } from "../../host/nft/nat-model";
 import { diffByTable, jsonEqual, type DiffTable } from "../common/diff-table";
 import type { DiffResult } from "../common/handler";
@@ -22,7 +23,7 @@ export function diffNetworkNat(olds: Partial<NetworkNatState>, news: Partial<Net
   const d = diffByTable(NETWORK_NAT_DIFF, olds as Record<string, unknown>, news as Record<string, unknown>);
   const replaces = [...d.replaces];
   const updates = [...d.updates];
-  if (!jsonEqual(field(olds.host, "netns"), field(news.host, "netns"))) replaces.push("host");
+  if (placeOf(olds.host) !== placeOf(news.host)) replaces.push("host");
   else if (!jsonEqual(field(olds.host, "stateDir"), field(news.host, "stateDir"))) updates.push("host");
   const known = !containsUnknown([news.sourceCidr, news.outInterface, news.forwards]);
   if (known && olds.ruleset !== undefined && typeof news.sourceCidr === "string") {

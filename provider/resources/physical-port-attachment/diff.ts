@@ -1,3 +1,4 @@
+import { placeOf } from "../common/host-schema";
 import type { DiffTable } from "../common/diff-table";
 import { diffByTable, jsonEqual } from "../common/diff-table";
 import type { DiffResult } from "../common/handler";
@@ -14,9 +15,9 @@ export const PORT_ATTACHMENT_DIFF: DiffTable<keyof PhysicalPortAttachmentInputs>
   deleteBeforeReplace: () => false,
 };
 
-/** `host` matters only by namespace: stateDir is not used by this kind. */
+/** `host` matters only by machine and namespace: stateDir is not used by this kind. */
 function equal(key: keyof PhysicalPortAttachmentInputs, a: unknown, b: unknown): boolean {
-  if (key === "host") return jsonEqual((a as { netns?: unknown } | undefined)?.netns, (b as { netns?: unknown } | undefined)?.netns);
+  if (key === "host") return placeOf(a) === placeOf(b);
   return jsonEqual(a, b);
 }
 

@@ -3,18 +3,19 @@ import { diffByTable } from "../common/diff-table";
 import type { DiffResult } from "../common/handler";
 import { containsUnknown } from "../common/unknown";
 import type { PortForwardInputs, PortForwardState } from "./schema";
+import { placeOf } from "../common/host-schema";
 
-type Side = { protocol?: unknown; hostAddress?: unknown; hostPort?: unknown; host?: { netns?: unknown } };
+type Side = { protocol?: unknown; hostAddress?: unknown; hostPort?: unknown; host?: unknown };
 
 /**
- * True when two forwards would listen on the same host socket: same network namespace, protocol and
+ * True when two forwards would listen on the same host socket: same machine and network namespace, protocol and
  * port, and the same address or either on any address (0.0.0.0). Unknown values count as a clash. Pure.
  */
 export function hostSidesClash(a: Side, b: Side): boolean {
   if (containsUnknown([a.protocol, a.hostAddress, a.hostPort, a.host, b.protocol, b.hostAddress, b.hostPort, b.host])) return true;
   const any = (x: unknown) => x === "0.0.0.0";
   return (
-    (a.host?.netns ?? "") === (b.host?.netns ?? "") &&
+    placeOf(a.host) === placeOf(b.host) &&
     a.protocol === b.protocol &&
     a.hostPort === b.hostPort &&
     (a.hostAddress === b.hostAddress || any(a.hostAddress) || any(b.hostAddress))

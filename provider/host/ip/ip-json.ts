@@ -11,10 +11,13 @@ export function addrInfoSchema() {
       dynamic: z.boolean().optional(),
       noprefixroute: z.boolean().optional(),
     })
-    .passthrough();
+    ;
 }
 
-/** One link from `ip -j -d addr show` (or `link show`). */
+/**
+ * One link from `ip -j -d addr show` (or `link show`): only the fields read here are kept (a snapshot of hundreds of
+ * links is held by every reader of its generation; the rest of `-d`'s output is dozens of fields per link).
+ */
 export function linkSchema() {
   return z
     .object({
@@ -26,6 +29,10 @@ export function linkSchema() {
       master: z.string().optional(),
       link: z.string().nullable().optional(),
       link_netnsid: z.number().optional(),
+      /** The peer's ifindex in its namespace (a veth whose peer is in another namespace). */
+      link_index: z.number().int().optional(),
+      /** The link group: a number, "default", or a name from /etc/iproute2/group (owner marks use it). */
+      group: z.union([z.number(), z.string()]).optional(),
       address: z.string().optional(),
       ifalias: z.string().optional(),
       link_type: z.string().optional(),
@@ -36,11 +43,11 @@ export function linkSchema() {
           info_data: z.record(z.unknown()).optional(),
           info_slave_data: z.record(z.unknown()).optional(),
         })
-        .passthrough()
+        
         .optional(),
       addr_info: z.array(addrInfoSchema()).default([]),
     })
-    .passthrough();
+    ;
 }
 
 /** One route from `ip -j route show`. */

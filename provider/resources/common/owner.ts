@@ -17,7 +17,7 @@ export function ownerGroup(owner: string): number {
 
 /** A link's group as `ip -j` reports it: 0 for "default"; a named group (/etc/iproute2/group) is not ours: undefined. Pure. */
 export function groupOf(link: IpLink): number | undefined {
-  const g = (link as { group?: unknown }).group;
+  const g = link.group;
   if (g === undefined || g === "default") return 0;
   if (typeof g === "number") return g;
   return typeof g === "string" && /^\d+$/.test(g) ? Number(g) : undefined; // ip -j prints a group without a name as "123"

@@ -45,7 +45,7 @@ async function snapshots(ends: Ends, fresh = false): Promise<[LinkSnapshot, Link
 /** The other end of `end` as the peer namespace has it: by name in one namespace, by ifindex across. */
 function peerOf(end: IpLink, peerLinks: LinkSnapshot, sameNamespace: boolean): IpLink | undefined {
   if (sameNamespace) return typeof end.link === "string" ? peerLinks.get(end.link) : undefined;
-  const index = (end as { link_index?: unknown }).link_index;
+  const index = end.link_index;
   return peerLinks.links.find((l) => l.ifindex === index && isVeth(l));
 }
 

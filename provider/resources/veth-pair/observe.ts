@@ -23,8 +23,8 @@ export function isVeth(link: IpLink | undefined): link is IpLink {
 export function arePeers(end: IpLink, peer: IpLink, sameNamespace: boolean): boolean {
   if (!isVeth(end) || !isVeth(peer)) return false;
   if (sameNamespace) return end.link === peer.ifname && peer.link === end.ifname;
-  const endPeerIndex = (end as { link_index?: unknown }).link_index;
-  const peerPeerIndex = (peer as { link_index?: unknown }).link_index;
+  const endPeerIndex = end.link_index;
+  const peerPeerIndex = peer.link_index;
   return endPeerIndex === peer.ifindex && peerPeerIndex === end.ifindex;
 }
 

@@ -51,6 +51,10 @@ const KINDS = {
     handler: () => (require("./resources/network-nat/lifecycle") as typeof import("./resources/network-nat/lifecycle")).networkNatHandler,
     naming: { maxLength: NAT_NAME_MAX },
   },
+  VxlanTunnel: {
+    handler: () => (require("./resources/vxlan-tunnel/lifecycle") as typeof import("./resources/vxlan-tunnel/lifecycle")).vxlanTunnelHandler,
+    naming: { maxLength: IFNAME_MAX },
+  },
 } satisfies Record<string, { handler: () => AnyHandler; naming: AutoNaming | undefined }>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 

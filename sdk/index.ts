@@ -25,3 +25,5 @@ export { PortForward, type PortForwardArgs, type PortForwardVm } from "./port-fo
 export { NetworkNat, type NetworkNatArgs } from "./network-nat";
 export { DhcpServer, type DhcpServerArgs, type DhcpLease } from "./dhcp-server";
 export { NatNetwork, type NatNetworkArgs, type NatNetworkDhcpArgs, type NatNetworkNatArgs } from "./nat-network";
+export { VxlanTunnel, type VxlanTunnelArgs } from "./vxlan-tunnel";
+export { VxlanMesh, type VxlanMeshArgs, type VxlanMeshMember } from "./vxlan-mesh";

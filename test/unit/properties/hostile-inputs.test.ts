@@ -13,6 +13,7 @@ const long = (n: number) => "x".repeat(n);
 const VM = { name: "vm1", nics: [] };
 const FWD = { vm: "vm1", hostPort: 2222, guestPort: 22 };
 
+const VX = { vni: 42, localAddress: "10.0.0.1", remotes: ["10.0.0.2"], bridge: "br0" };
 const DHCP = { name: "d1", bridge: "br0", range: { start: "10.0.0.2", end: "10.0.0.9" } };
 
 const ROWS: Record<ResourceKind, Row[]> = {
@@ -24,6 +25,20 @@ const ROWS: Record<ResourceKind, Row[]> = {
     ["too long", { name: long(65) }, "name", /at most 64/],
     ["adopt as string", { name: "lab", adopt: "yes" }, "adopt", /Expected boolean/],
     ["unknown key", { name: "lab", hosts: {} }, "(inputs)", /Unrecognized key/],
+  ],
+  VxlanTunnel: [
+    ["vni 0", { ...VX, vni: 0 }, "vni", /from 1 to 16777215/],
+    ["vni over 24 bits", { ...VX, vni: 16777216 }, "vni", /from 1 to 16777215/],
+    ["localAddress IPv6", { ...VX, localAddress: "fd00::1" }, "localAddress", /IPv4 address/],
+    ["localAddress zero-padded (octal to ip)", { ...VX, localAddress: "10.0.0.01" }, "localAddress", /without leading zeros/],
+    ["remote multicast", { ...VX, remotes: ["239.1.1.1"] }, "remotes[0]", /unicast/],
+    ["remote with shell text", { ...VX, remotes: ["10.0.0.2; reboot"] }, "remotes[0]", /IPv4 address/],
+    ["duplicate remote", { ...VX, remotes: ["10.0.0.2", "10.0.0.2"] }, "remotes[1]", /duplicates remotes\[0\]/],
+    ["remote is localAddress", { ...VX, remotes: ["10.0.0.1"] }, "remotes[0]", /is localAddress/],
+    ["port 0", { ...VX, port: 0 }, "port", /between 1 and 65535/],
+    ["name with newline", { ...VX, name: "vx\n0" }, "name", /may contain only/],
+    ["bridge is the tunnel", { ...VX, name: "vx0", bridge: "vx0" }, "bridge", /must differ from name/],
+    ["mtu 67", { ...VX, mtu: 67 }, "mtu", /from 68 to 65535/],
   ],
   Bridge: [
     ["name too long", { name: long(16) }, "name", /at most 15/],

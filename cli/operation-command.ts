@@ -6,7 +6,8 @@
 import { LifecycleDriver, OperationError } from "../driver";
 import type { LifecycleDriverOptions, OperationResult, StepResult } from "../driver";
 import { Printer, formatStepLine } from "../driver/printer";
-import { maskSecrets } from "../driver/secrets";
+import { formatPropertyDiff } from "../driver/property-diff-view";
+import { filterSecrets, maskSecrets } from "../driver/secrets";
 import { WRITE_INTERVAL_MS } from "../driver/snapshot";
 import type { StackState } from "../driver/types";
 import type { Command, OperationName } from "./args";
@@ -56,18 +57,18 @@ export function jsonResult(result: OperationResult): string {
   return JSON.stringify(maskSecrets(shown), null, 2) + "\n";
 }
 
-/** Property-level changes of a plan, one line per key under each changed step ("details" at the prompt, `--diff`). */
+/**
+ * Property-level changes of a plan ("details" at the prompt, `--diff`): under each changed step, its properties as
+ * `pulumi preview --diff` prints them (old and new values, secrets as `[secret]`), replacement keys marked.
+ */
 export function formatDetails(result: OperationResult): string {
   let out = "";
   for (const step of result.steps.filter((s) => s.op !== "same")) {
     out += formatStepLine(step, result.kind === "preview") + "\n";
-    const d = step.detailedDiff;
-    if (!d) continue;
-    for (const [sym, keys] of [["+", d.adds], ["-", d.deletes], ["~", d.updates]] as const) {
-      for (const key of keys) out += `        ${sym} ${key}${step.replaceKeys.includes(key) ? " (forces replacement)" : ""}\n`;
-    }
+    if (step.detailedDiff) out += formatPropertyDiff(step.detailedDiff, { indent: 2, replaceKeys: step.replaceKeys });
   }
-  return out;
+  // Why filtered: as every printed line, so a plaintext that reached an unmarked value is still hidden.
+  return filterSecrets(out);
 }
 
 /**

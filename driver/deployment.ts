@@ -10,6 +10,7 @@ import { changedKeys, diffProperties, displayDiff, hasChanges, ignoreChangesMess
 import { withPending } from "./pending";
 import { ResourceInitError } from "./provider-client";
 import { PROVIDER_KEY, PropertyMap, UNKNOWN } from "./rpc";
+import { filterSecretsOf, isSecret, makeSecret } from "./secrets";
 import type { ResourceState } from "./types";
 import type { StepResult } from "./types";
 import { makeUrn, parseUrn, ROOT_STACK_TYPE } from "./urn";
@@ -35,6 +36,20 @@ function checkFailureError(type: string, name: string, inputs: PropertyMap, fail
       )
       .join("\n"),
   );
+}
+
+/** The engine's warning for `additionalSecretOutputs: ["id"]` (step_executor.go:522-527). */
+export const SECRET_ID_WARNING = "The 'id' property cannot be made secret. See pulumi/pulumi#2717 for more details.";
+
+/**
+ * The outputs with those named by `additionalSecretOutputs` made secret, as the step executor does to every step's
+ * new state (step_executor.go:518-545): present and not yet secret (null too); `id` never; names not present are
+ * ignored. Returns a copy when something changed; the plaintexts join the print filter.
+ */
+export function markSecretOutputs(outputs: PropertyMap, names: string[]): PropertyMap {
+  const marked = names.filter((k) => k !== "id" && outputs[k] !== undefined && !isSecret(outputs[k]));
+  if (marked.length === 0) return outputs;
+  return filterSecretsOf({ ...outputs, ...Object.fromEntries(marked.map((k) => [k, makeSecret(outputs[k])])) });
 }
 
 /** A resource's decided step before it runs. */
@@ -299,12 +314,13 @@ export class Deployment implements MonitorHandlers {
         inputs = rechecked.inputs;
       }
       if (plan.op === "replace" && plan.deleteBeforeReplace && !plan.recreate) plan.dependents = await this.dependentReplacements(urn, old!);
+      if (req.additionalSecretOutputs.includes("id")) this.op.diagnose("warning", SECRET_ID_WARNING, urn);
       const next = this.baseState(urn, req, inputs);
       const reply = await this.op.runStep(
         urn,
         () => {
           if (plan.op !== "same") this.op.progress(urn, plan.op, "start");
-          return this.execute(urn, step, plan, old, next);
+          return this.execute(urn, step, plan, old, next, req.additionalSecretOutputs);
         },
         true,
       );
@@ -376,6 +392,7 @@ export class Deployment implements MonitorHandlers {
       const outs = outputsForProvider(old);
       diff = displayDiff(Object.fromEntries(Object.keys(inputs).map((k) => [k, outs[k]])), inputs);
     }
+    if (result.changes === "unknown") diff.changedOnly = true; // the engine's own diff: shown as a detailed diff
     if (changes === "some") {
       if (replaces.length > 0 && req.importId) {
         // step_generator.go:1979-2005: a resource that still names an import ID may not be replaced.
@@ -395,30 +412,44 @@ export class Deployment implements MonitorHandlers {
     return { op: "same", replaceKeys: [], deleteBeforeReplace: false };
   }
 
-  private async execute(urn: string, step: StepResult, plan: Plan, old: ResourceState | undefined, next: ResourceState): Promise<RegisterResourceReply> {
+  /**
+   * Runs the planned step; every outputs it records or answers go through `additionalSecretOutputs` (`secretNames`)
+   * first, previews and unchanged resources included, as in the engine.
+   */
+  private async execute(
+    urn: string,
+    step: StepResult,
+    plan: Plan,
+    old: ResourceState | undefined,
+    next: ResourceState,
+    secretNames: string[],
+  ): Promise<RegisterResourceReply> {
     const snapshot = this.op.snapshot;
+    const secret = (outputs: PropertyMap) => markSecretOutputs(outputs, secretNames);
     if (plan.op === "same") {
-      const entry: ResourceState = { ...next, id: old!.id, outputs: old!.outputs, initErrors: old!.initErrors, created: old!.created, modified: old!.modified };
+      const outputs = secret(old!.outputs);
+      const entry: ResourceState = { ...next, id: old!.id, outputs, initErrors: old!.initErrors, created: old!.created, modified: old!.modified };
       if (!this.op.dryRun) {
         snapshot.replace(old!, entry);
         await snapshot.persist();
       }
-      return { urn, id: old!.id, object: old!.outputs };
+      return { urn, id: old!.id, object: outputs };
     }
     // Why inputs as outputs: without provider previews the engine answers a preview with the checked inputs.
-    if (this.op.dryRun) return { urn, id: plan.op === "update" ? old!.id : undefined, object: next.inputs };
+    if (this.op.dryRun) return { urn, id: plan.op === "update" ? old!.id : undefined, object: secret(next.inputs) };
 
     const provider = await this.op.provider();
     if (plan.op === "update") {
       try {
         const res = await withPending(snapshot, "updating", next, () => provider.update({ urn, id: old!.id ?? "", olds: outputsForProvider(old!), news: next.inputs, oldInputs: old!.inputs, ignoreChanges: next.ignoreChanges }));
-        const entry: ResourceState = { ...next, id: old!.id, outputs: res.properties, created: old!.created, modified: now() };
+        const outputs = secret(res.properties);
+        const entry: ResourceState = { ...next, id: old!.id, outputs, created: old!.created, modified: now() };
         snapshot.replace(old!, entry);
         await snapshot.persist();
-        return { urn, id: old!.id, object: res.properties };
+        return { urn, id: old!.id, object: outputs };
       } catch (err) {
         if (err instanceof ResourceInitError) {
-          snapshot.replace(old!, { ...next, id: old!.id, outputs: this.withProvider(err.properties, next), initErrors: err.reasons, created: old!.created, modified: now() });
+          snapshot.replace(old!, { ...next, id: old!.id, outputs: this.withProvider(secret(err.properties), next), initErrors: err.reasons, created: old!.created, modified: now() });
           await snapshot.persist();
         }
         throw err;
@@ -431,18 +462,19 @@ export class Deployment implements MonitorHandlers {
     }
     try {
       const res = await withPending(snapshot, "creating", next, () => provider.create({ urn, properties: next.inputs }));
-      const entry: ResourceState = { ...next, id: res.id, outputs: res.properties, created: now() };
+      const outputs = secret(res.properties);
+      const entry: ResourceState = { ...next, id: res.id, outputs, created: now() };
       if (plan.op === "replace" && !plan.deleteBeforeReplace) {
         this.markReplaced(old!, step);
       }
       snapshot.add(entry);
       await snapshot.persist();
-      return { urn, id: res.id, object: res.properties };
+      return { urn, id: res.id, object: outputs };
     } catch (err) {
       if (err instanceof ResourceInitError) {
         // Why: the object exists; record it (as the engine does) so the next up can update or replace it.
         if (plan.op === "replace" && !plan.deleteBeforeReplace) this.markReplaced(old!, step);
-        snapshot.add({ ...next, id: err.id, outputs: this.withProvider(err.properties, next), initErrors: err.reasons, created: now() });
+        snapshot.add({ ...next, id: err.id, outputs: this.withProvider(secret(err.properties), next), initErrors: err.reasons, created: now() });
         await snapshot.persist();
       }
       throw err;

@@ -40,6 +40,8 @@ export interface RegisterResourceRequest {
   aliasUrns: string[];
   importId: string;
   deletedWith: string;
+  /** Output names to record and return as secrets (the `additionalSecretOutputs` option). */
+  additionalSecretOutputs: string[];
 }
 
 /** What the handler answers a registration with. */
@@ -90,6 +92,7 @@ function decodeRegister(req: resproto.RegisterResourceRequest): RegisterResource
     aliasUrns: req.getAliasurnsList(),
     importId: req.getImportid(),
     deletedWith: req.getDeletedwith(),
+    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
   };
 }
 

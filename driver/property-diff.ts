@@ -4,11 +4,28 @@
  */
 import { PROVIDER_KEY, PropertyMap } from "./rpc";
 
-/** Top-level keys added, deleted and updated between two property maps. */
+/** Top-level keys added, deleted and updated between two property maps, with the values compared. */
 export interface PropertyDiff {
   adds: string[];
   deletes: string[];
   updates: string[];
+  /**
+   * The old properties compared (what `--diff` and `--json` show), without ignored keys and internal ones (`__`,
+   * e.g. the serialized `__provider`), which the CLI's display leaves out too. Secrets stay marked.
+   */
+  old?: PropertyMap;
+  /** The new properties compared, as {@link PropertyDiff.old}. */
+  new?: PropertyMap;
+  /**
+   * True when the engine found the changes itself, the provider's Diff having answered "unknown" (a dynamic provider
+   * without `diff`): the CLI then shows them as a detailed diff, the changed paths only (step_generator.go:2795-2806).
+   */
+  changedOnly?: boolean;
+}
+
+/** Keys the CLI's display never shows (resource.IsInternalPropertyKey: a `__` prefix). */
+export function isInternalKey(key: string): boolean {
+  return key.startsWith("__");
 }
 
 /** Structural equality of JSON-like values (key order does not matter). */
@@ -26,7 +43,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function diffProperties(olds: PropertyMap, news: PropertyMap, ignore: string[] = []): PropertyDiff {
   const present = (m: PropertyMap, k: string) => m[k] !== undefined && m[k] !== null;
   const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !ignore.includes(k)).sort();
-  const diff: PropertyDiff = { adds: [], deletes: [], updates: [] };
+  const shown = (m: PropertyMap) => Object.fromEntries(Object.entries(m).filter(([k]) => !ignore.includes(k) && !isInternalKey(k)));
+  const diff: PropertyDiff = { adds: [], deletes: [], updates: [], old: shown(olds), new: shown(news) };
   for (const k of keys) {
     if (!present(olds, k) && present(news, k)) diff.adds.push(k);
     else if (present(olds, k) && !present(news, k)) diff.deletes.push(k);

@@ -27,7 +27,7 @@ describe("driver units", () => {
 
   it("diffs properties and formats them like the CLI", () => {
     const diff = diffProperties({ a: 1, b: [1], c: "x", __provider: "p1" }, { a: 1, b: [2], d: true, __provider: "p2" }, ["__provider"]);
-    expect(diff).toEqual({ adds: ["d"], deletes: ["c"], updates: ["b"] });
+    expect(diff).toEqual({ adds: ["d"], deletes: ["c"], updates: ["b"], old: { a: 1, b: [1], c: "x" }, new: { a: 1, b: [2], d: true } });
     expect(formatDiff(diff)).toBe("[diff: +d-c~b]");
     expect(formatDiff(displayDiff({ x: 1, __provider: "p1" }, { x: 1, __provider: "p2" }))).toBe("[diff: ~__provider]");
   });

@@ -39,7 +39,7 @@ describe("statePlan", () => {
 });
 
 describe("formatDetails", () => {
-  it("a line per changed step and one per changed key, replacements marked", () => {
+  it("a result without values (older): a line per changed step and one per changed key, replacements marked", () => {
     const result: OperationResult = {
       kind: "preview",
       steps: [
@@ -55,11 +55,11 @@ describe("formatDetails", () => {
     expect(formatDetails(result)).toBe(
       [
         " ~  files:index:FileObject a update [diff: +tag~content]",
-        "        + tag",
-        "        ~ content",
+        "      + tag",
+        "      ~ content",
         " +- files:index:FileObject b replace [diff: -old~replaceKey] [replace: replaceKey]",
-        "        - old",
-        "        ~ replaceKey (forces replacement)",
+        "      - old",
+        "      ~ replaceKey (forces replacement)",
         "",
       ].join("\n"),
     );

@@ -62,23 +62,21 @@ export function lastSerialLines(text: string, n = READINESS_TAIL_LINES): string[
 }
 
 /**
- * A node script that connects once to host:port and prints `open` (connected, and a first byte came when
- * `expectData`) or `closed`; it always exits 0 within `timeoutMs`. Pure.
+ * The argv of one TCP probe: bash's `/dev/tcp` under coreutils' `timeout` (on every Debian host, this one or a remote
+ * one, unlike node). Prints `open` when host:port accepted (and sent a first byte, with `expectData`), nothing
+ * otherwise; exits 0 or 124 (timed out). host and port are arguments, never part of the script. Pure.
  */
-export function tcpProbeScript(host: string, port: number, expectData: boolean, timeoutMs: number): string {
-  return (
-    `const s=require("net").connect(${port},${JSON.stringify(host)});const done=(r)=>{process.stdout.write(r);s.destroy();process.exit(0);};` +
-    `setTimeout(()=>done("closed"),${timeoutMs});s.on("error",()=>done("closed"));s.on("close",()=>done("closed"));` +
-    (expectData ? `s.on("data",()=>done("open"));` : `s.on("connect",()=>done("open"));`)
-  );
+export function tcpProbeArgv(host: string, port: number, expectData: boolean, timeoutMs: number): string[] {
+  const script = 'exec 3<>"/dev/tcp/$1/$2" || exit 0; if [ "$3" = 1 ]; then [ "$(head -c1 <&3 | wc -c)" = 1 ] || exit 0; fi; echo open';
+  return ["timeout", (Math.max(1, timeoutMs) / 1000).toFixed(3), "bash", "-c", script, "probe", host, String(port), expectData ? "1" : "0"];
 }
 
 /**
- * One TCP probe from the VM's namespace: a short-lived node process moved there by `ip netns exec` (node cannot
- * enter a namespace itself). True when the port accepted (and sent a byte, with `expectData`).
+ * One TCP probe from the VM's namespace (`ip netns exec`: a process cannot be moved there otherwise), on the VM's
+ * machine. True when the port accepted (and sent a byte, with `expectData`).
  */
 export async function probeTcp(host: Host, target: { host: string; port: number; expectData?: boolean }, timeoutMs = 2000): Promise<boolean> {
-  const r = await host.exec([process.execPath, "-e", tcpProbeScript(target.host, target.port, target.expectData ?? false, timeoutMs)], { timeoutMs: timeoutMs + 10_000 });
+  const r = await host.exec(tcpProbeArgv(target.host, target.port, target.expectData ?? false, timeoutMs), { timeoutMs: timeoutMs + 10_000, okExitCodes: [0, 1, 124] });
   return r.stdout.trim() === "open";
 }
 

@@ -1,7 +1,7 @@
 import { parseQemuImgInfo, qemuImgCreateOverlayArgv, qemuImgInfoArgv, qemuImgResizeArgv } from "../../../provider/host/qemu/qemu-img";
 import { overlayMismatch, shrinkProblem } from "../../../provider/host/qemu/overlay";
 import { defaultMetaData, renderSeedFiles, xorrisoSeedArgv } from "../../../provider/host/qemu/cloud-init-seed";
-import { describeReadiness, lastSerialLines, SerialScanner, serialMatches, tcpProbeScript } from "../../../provider/host/qemu/readiness";
+import { describeReadiness, lastSerialLines, SerialScanner, serialMatches, tcpProbeArgv } from "../../../provider/host/qemu/readiness";
 import { nicAddressesFrom } from "../../../provider/host/qemu/nic-addresses";
 import { diffQemuVm } from "../../../provider/resources/qemu-vm/diff";
 import { qemuVmHandler, readinessOf } from "../../../provider/resources/qemu-vm/lifecycle";
@@ -146,9 +146,11 @@ describe("readiness", () => {
   test("what is waited for, in words", () => {
     expect(describeReadiness({ serialPattern: "x", tcp: { host: "10.0.0.2", port: 22, expectData: true }, timeoutSeconds: 1 })).toBe("serial line matching /x/ and TCP 10.0.0.2:22 accepting and sending");
   });
-  test("the TCP probe script waits for a byte only when asked", () => {
-    expect(tcpProbeScript("10.0.0.2", 22, false, 500)).toContain('s.on("connect"');
-    expect(tcpProbeScript("10.0.0.2", 22, true, 500)).toContain('s.on("data"');
+  test("the TCP probe: host and port are arguments, never script text; a byte only when asked", () => {
+    const argv = tcpProbeArgv("10.0.0.2", 22, false, 500);
+    expect(argv.slice(0, 4)).toEqual(["timeout", "0.500", "bash", "-c"]);
+    expect(argv.slice(5)).toEqual(["probe", "10.0.0.2", "22", "0"]);
+    expect(tcpProbeArgv("10.0.0.2", 22, true, 2000).slice(1, 2).concat(tcpProbeArgv("10.0.0.2", 22, true, 2000).slice(-1))).toEqual(["2.000", "1"]);
   });
   test("a TCP target that is one of the VM's own forwards needs a byte from the guest (QEMU accepts first)", () => {
     const i = check({ ...ok, nics: [{ type: "user", hostForwards: [{ hostPort: 2222, guestPort: 22 }] }], readiness: { tcp: { host: "127.0.0.1", port: 2222 } } }).inputs;

@@ -63,15 +63,18 @@ export class CommandError extends Error {
   readonly timedOut: boolean;
   readonly kind: FailureKind;
   readonly fix?: string;
+  /** The machine it ran on, when not this one (e.g. `hv2 (10.0.0.2)`): messages start with `on <where>: `. */
+  readonly where?: string;
 
-  constructor(result: Omit<CommandResult, "durationMs"> & { timedOut?: boolean; cause?: unknown }) {
+  constructor(result: Omit<CommandResult, "durationMs"> & { timedOut?: boolean; cause?: unknown; where?: string }) {
     const timedOut = result.timedOut ?? false;
     const kind = classifyFailure(result.stderr, result.exitCode, timedOut);
     const fix = fixFor(kind);
     const what = timedOut ? "timed out" : `failed with exit code ${result.exitCode}`;
     const stderr = result.stderr.trim();
     super(
-      `command ${what}: ${formatArgv(result.argv)}` +
+      (result.where === undefined ? "" : `on ${result.where}: `) +
+        `command ${what}: ${formatArgv(result.argv)}` +
         (stderr ? `\n  stderr: ${stderr.split("\n").join("\n          ")}` : "") +
         (fix ? `\n  fix: ${fix}` : ""),
       result.cause === undefined ? undefined : { cause: result.cause },
@@ -84,6 +87,7 @@ export class CommandError extends Error {
     this.timedOut = timedOut;
     this.kind = kind;
     this.fix = fix;
+    this.where = result.where;
   }
 }
 
